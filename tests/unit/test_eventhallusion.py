@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tarsier_eval.data.load import load_samples
-from tarsier_eval.judges.base import JudgeOutcome, JudgeRequest
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.scorers.eventhallusion import extract_judgement, extract_pred
 from tarsier_eval.scoring.types import Prediction
-
-
-class StubJudge:
-    model = "stub-judge"
-
-    def __init__(self, reply: Callable[[JudgeRequest], str | None]):
-        self.reply = reply
-        self.requests: list[JudgeRequest] = []
-
-    def run(self, requests: list[JudgeRequest], desc: str = "judge") -> list[JudgeOutcome]:
-        self.requests.extend(requests)
-        outcomes = []
-        for req in requests:
-            text = self.reply(req)
-            if text is None:
-                outcomes.append(JudgeOutcome(req.key, error="HTTP 500 after retries"))
-            else:
-                outcomes.append(JudgeOutcome(req.key, req.parse(text) if req.parse else text, text))
-        return outcomes
-
+from tests.support.stub_judge import StubJudge
 
 QUESTIONS = {"entire": 114, "interleave": 193, "misleading": 102}
 VIDEOS = {"entire": 109, "interleave": 193, "misleading": 95}

@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tarsier_eval.data.load import load_samples
-from tarsier_eval.judges.base import JudgeOutcome, JudgeRequest
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.scorers.mmbench_video import parse_judge_score
 from tarsier_eval.scoring.types import Prediction
+from tests.support.stub_judge import StubJudge
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "mmbench_video"
-
-
-class StubJudge:
-    """Deterministic in-test judge: a reply per request, parsed by the request's own parser; None = call failed."""
-
-    model = "stub-judge"
-
-    def __init__(self, reply: Callable[[JudgeRequest], str | None]):
-        self.reply = reply
-        self.requests: list[JudgeRequest] = []
-
-    def run(self, requests: list[JudgeRequest], desc: str = "judge") -> list[JudgeOutcome]:
-        self.requests.extend(requests)
-        out = []
-        for req in requests:
-            text = self.reply(req)
-            ok = text is not None and req.parse is not None
-            out.append(JudgeOutcome(req.key, req.parse(text), text) if ok else JudgeOutcome(req.key, error="HTTP 500"))
-        return out
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tarsier_eval.data.files import find_annotation, pointer, read_json, sha256_file, task_data_root
+from tarsier_eval.data.files import json_annotations, pointer
 from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
 from tarsier_eval.errors import ConfigError
 from tarsier_eval.registry import LOADERS
@@ -55,14 +55,10 @@ def _sample(spec: TaskSpec, fmt: str, vid: str, dim: str, k: int, item: dict[str
 
 @LOADERS.register("tempcompass_json")
 def load_tempcompass(spec: TaskSpec, data_root: Path) -> LoadResult:
-    root = task_data_root(spec, data_root)
     result = LoadResult(samples=[])
     data: dict[str, tuple[str, Any]] = {}
-    for ann in spec.annotations:
-        path = find_annotation(root, ann, spec.name)
-        rel = path.relative_to(root).as_posix()
-        result.files[rel] = sha256_file(path)
-        data[fmt_of(ann.name)] = (rel, read_json(path, rel))
+    for ann, rel, records in json_annotations(spec, data_root, result):
+        data[fmt_of(ann.name)] = (rel, records)
     missing = {*FORMATS, "meta_info"} - set(data)
     if missing:
         raise ConfigError(f"task {spec.name}: data.annotations lacks {sorted(missing)}")
