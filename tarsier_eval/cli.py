@@ -58,8 +58,18 @@ def _run_config(args: argparse.Namespace):
         model_args={k: str(v) for k, v in parse_kv(args.model_args).items()}, data_root=args.data_root,
         limit=args.limit, batch_size=8 if auto else int(args.batch_size), auto_batch=auto, workers=args.workers,
         gen_kwargs=parse_kv(args.gen_kwargs), score_options=parse_kv(args.score_options), seed=args.seed,
-        loader_options=parse_kv(args.loader_options),
+        loader_options=parse_kv(args.loader_options), frame_cache=args.frame_cache,
+        frame_cache_bytes=_size(args.frame_cache_size, "--frame-cache-size"),
     )  # fmt: skip
+
+
+def _size(text: str, flag: str) -> int:
+    from tarsier_eval.video.frame_cache import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
 
 
 def _resumed_config(run_dir: Path):
@@ -180,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--score-options", default="", help="scorer option overrides: key=v (every task) or task.key=v")
     run.add_argument("--loader-options", default="", help="loader option overrides, e.g. videomme.subtitles=true")
     run.add_argument("--seed", type=int, default=0, help="seed of scorers' official random fallbacks")
+    run.add_argument("--frame-cache", metavar="DIR", help="reuse decoded, resized frames stored in DIR (optional)")
+    run.add_argument("--frame-cache-size", default="50G", help="bound of --frame-cache; least recently used go first")
     add_judge_arguments(run)
     run.set_defaults(func=cmd_run)
 

@@ -19,6 +19,7 @@ class PreparedInput:
     payload: dict[str, Any]
     num_frames: int = 0
     error: str | None = None
+    frames_cached: bool = False  # the frames came from the frame cache (no decoding)
 
 
 @dataclass

@@ -24,8 +24,10 @@ from tarsier_eval.runner.summary import results_table
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction, TaskScores
 from tarsier_eval.task import TaskSpec, options_for
+from tarsier_eval.video.frame_cache import FrameCache
 
 DEFAULT_RESULTS_ROOT = Path("results/runs")
+DEFAULT_FRAME_CACHE_BYTES = 50 << 30
 
 
 @dataclass
@@ -44,6 +46,8 @@ class RunConfig:
     score_options: dict[str, Any] = field(default_factory=dict)
     loader_options: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
+    frame_cache: str | None = None
+    frame_cache_bytes: int = DEFAULT_FRAME_CACHE_BYTES
 
 
 def resolve_data_root(spec: TaskSpec, data_root: str | None) -> Path:
@@ -91,7 +95,8 @@ def generate_task(
         mine = [s for s in shard_plan(loaded.samples, world, spec.video.num_frames)[index] if s.sample_id not in done]
     preprocess = backend.preprocessor({**spec.generation, **config.gen_kwargs})
     settings = preprocess.video_settings(spec.video)
-    dataset = SampleDataset(mine, task_root, settings, preprocess)
+    cache = FrameCache(Path(config.frame_cache), config.frame_cache_bytes) if config.frame_cache else None
+    dataset = SampleDataset(mine, task_root, settings, preprocess, cache)
     generation = {**spec.generation, **config.gen_kwargs}
     generator = BatchGenerator(backend, generation, config.batch_size, config.auto_batch)
     bar = tqdm(
@@ -102,15 +107,21 @@ def generate_task(
         disable=None if ctx.is_main else True,
         file=sys.stderr,
     )
+    reused = 0
     with ShardWriter(shard_dir / f"rank{index}-of{world}.jsonl") as writer:
 
         def on_outputs(outputs: list[Any], inputs: list[Any]) -> None:
+            nonlocal reused
             writer.write(_shard_records(outputs, inputs))
+            reused += sum(item.frames_cached for item in inputs)
             bar.update(len(outputs))
 
         workers = config.workers if len(mine) > 1 else 0
         run_generation(prepared_stream(dataset, workers), generator, on_outputs)
     bar.close()
+    if cache is not None:
+        print(f"{spec.name} [rank {index}/{world}]: frame cache: {reused} of {len(mine)} samples' frames reused "
+              f"from {cache.root}", file=sys.stderr)  # fmt: skip
 
 
 def score_loaded(

@@ -15,6 +15,7 @@ from tarsier_eval.errors import DataError
 from tarsier_eval.models.base import GenerationOutput, ModelBackend, PreparedInput, Preprocessor
 from tarsier_eval.runner.media import sample_frames
 from tarsier_eval.task import VideoSettings
+from tarsier_eval.video.frame_cache import FrameCache
 
 
 @dataclass
@@ -25,6 +26,7 @@ class SampleDataset(Dataset):
     task_root: Path
     settings: VideoSettings
     preprocess: Preprocessor
+    frame_cache: FrameCache | None = None
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -32,8 +34,12 @@ class SampleDataset(Dataset):
     def __getitem__(self, index: int) -> PreparedInput:
         sample = self.samples[index]
         try:
-            frames = sample_frames(self.task_root, sample, self.settings, self.preprocess.media_profile)
-            return self.preprocess(sample, frames)
+            frames, cached = sample_frames(
+                self.task_root, sample, self.settings, self.preprocess.media_profile, self.frame_cache
+            )
+            prepared = self.preprocess(sample, frames)
+            prepared.frames_cached = cached
+            return prepared
         except DataError as exc:
             return PreparedInput(sample.sample_id, {}, error=str(exc))
         except Exception as exc:  # a bug or a processor failure on one sample must not stop the run

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,14 +12,14 @@ from PIL import Image, UnidentifiedImageError
 from tarsier_eval.data.sample import Media
 from tarsier_eval.errors import VideoDecodeError
 from tarsier_eval.task import VideoSettings
-from tarsier_eval.video.decode import Backend, get_backend
+from tarsier_eval.video.decode import Backend, check_file, get_backend
+from tarsier_eval.video.frame_cache import FrameCache
 from tarsier_eval.video.resize import PATCH_FACTOR, QWEN_MAX_PIXELS, QWEN_MIN_PIXELS, RESIZERS, smart_resize
 from tarsier_eval.video.sampling import frame_indices, segment_midpoint_indices
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 MVBENCH_FRAME_FPS = 3.0  # MVBench reads frame folders as 3 fps, 1-based (`get_index(bound, 3, n, first_idx=1)`)
 TARSIER2_PIXELS_PER_SAMPLE = 128 * 384 * 384  # TarsierProcessor.max_pixels_per_sample
-PROFILES = ("qwen2vl", "tarsier2")
 
 
 def _natural_key(path: Path) -> list[int | str]:
@@ -102,14 +102,14 @@ def resize_all(frames: Sequence[np.ndarray], height: int, width: int, kernel: st
     return np.concatenate([resize(f[None], height, width) for f in frames])
 
 
-def qwen2vl_frames(frames: np.ndarray | list[np.ndarray], settings: VideoSettings, kernel: str = "torch") -> np.ndarray:
-    """Qwen2-VL: one smart_resize (factor 28, the task's pixel budget) for the clip, then an even frame count."""
+def qwen2vl_resize(frames: np.ndarray | list[np.ndarray], settings: VideoSettings, kernel: str = "torch") -> np.ndarray:
+    """Qwen2-VL: one smart_resize (factor 28, the task's pixel budget) for the clip."""
     height, width = frames[0].shape[:2]
     size = smart_resize(height, width, PATCH_FACTOR, settings.min_pixels, settings.max_pixels)
-    return pad_to_even(resize_all(frames, *size, kernel))
+    return resize_all(frames, *size, kernel)
 
 
-def tarsier2_frames(frames: np.ndarray | list[np.ndarray], settings: VideoSettings) -> np.ndarray:
+def tarsier2_resize(frames: np.ndarray | list[np.ndarray], settings: VideoSettings) -> np.ndarray:
     """Tarsier2's official inference path (tarsier2 branch, dataset/ + TarsierProcessor), reproduced:
 
     1. pixel budget per frame = min(max_pixels, 128*384*384 // images in the sample), images = 2T because
@@ -117,7 +117,8 @@ def tarsier2_frames(frames: np.ndarray | list[np.ndarray], settings: VideoSettin
     2. Pillow bicubic resize to `smart_resize(factor=1)` within that budget (`resize2pixels`);
     3. Pillow bicubic resize to multiples of 28 (what the Qwen2-VL image processor then does; its own budget,
        3136..12845056 pixels by default, never binds after step 2);
-    4. every frame twice in a row (`use_multi_images_for_video`), so each temporal patch holds one frame.
+    4. (`double_frames`, after any cache) every frame twice in a row (`use_multi_images_for_video`), so each
+       temporal patch holds one frame.
     """
     max_pixels = min(settings.max_pixels, TARSIER2_PIXELS_PER_SAMPLE // (2 * len(frames)))
     min_pixels = min(settings.min_pixels, max_pixels)
@@ -125,7 +126,20 @@ def tarsier2_frames(frames: np.ndarray | list[np.ndarray], settings: VideoSettin
     budget = smart_resize(height, width, 1, min_pixels, max_pixels)
     resized = resize_all(frames, *budget, "pil")
     final = smart_resize(*budget, PATCH_FACTOR, QWEN_MIN_PIXELS, QWEN_MAX_PIXELS)
-    return np.repeat(resize_all(resized, *final, "pil"), 2, axis=0)
+    return resize_all(resized, *final, "pil")
+
+
+def double_frames(frames: np.ndarray) -> np.ndarray:
+    """Every frame twice in a row (Tarsier2's `use_multi_images_for_video`)."""
+    return np.repeat(frames, 2, axis=0)
+
+
+# profile -> (resize: the distinct frames, what a frame cache stores; finish: what the model is then shown)
+PROFILE_STEPS: dict[str, tuple[Callable[..., np.ndarray], Callable[[np.ndarray], np.ndarray]]] = {
+    "qwen2vl": (qwen2vl_resize, pad_to_even),
+    "tarsier2": (tarsier2_resize, double_frames),
+}
+PROFILES = tuple(PROFILE_STEPS)
 
 
 def load_media(
@@ -135,17 +149,39 @@ def load_media(
     *,
     backend: Backend | str | None = None,
     profile: str = "qwen2vl",
+    cache: FrameCache | None = None,
 ) -> np.ndarray:
     """Model-ready frames (T, H, W, 3) uint8 of a sample: sampled per `settings`, resized per Qwen2-VL, T even.
 
     `profile="qwen2vl"` (default) resizes once with smart_resize (factor 28, settings' pixel budget) using the
     torchvision kernel and pads an odd T with the last frame; `profile="tarsier2"` follows the official Tarsier2
-    pipeline (see `tarsier2_frames`). Raises VideoDecodeError for missing, empty, corrupt or short media.
+    pipeline (see `tarsier2_resize`). Raises VideoDecodeError for missing, empty, corrupt or short media.
+    With a `cache`, a video file's resized frames are stored and reused (see `tarsier_eval.video.frame_cache`).
     """
+    return load_media_cached(task_root, media, settings, backend=backend, profile=profile, cache=cache)[0]
+
+
+def load_media_cached(
+    task_root: Path,
+    media: Media,
+    settings: VideoSettings,
+    *,
+    backend: Backend | str | None = None,
+    profile: str = "qwen2vl",
+    cache: FrameCache | None = None,
+) -> tuple[np.ndarray, bool]:
+    """`load_media`, and whether the frames came from the cache."""
+    if profile not in PROFILE_STEPS:
+        raise ValueError(f"unknown preprocessing profile '{profile}' (known: {', '.join(PROFILES)})")
+    resize, finish = PROFILE_STEPS[profile]
     chosen = get_backend(backend) if backend is None or isinstance(backend, str) else backend
-    frames = raw_frames(task_root, media, settings, chosen)
-    if profile == "qwen2vl":
-        return qwen2vl_frames(frames, settings)
-    if profile == "tarsier2":
-        return tarsier2_frames(frames, settings)
-    raise ValueError(f"unknown preprocessing profile '{profile}' (known: {', '.join(PROFILES)})")
+
+    def produce() -> np.ndarray:
+        return resize(raw_frames(task_root, media, settings, chosen), settings)
+
+    if cache is None or media.kind != "video":
+        return finish(produce()), False
+    path = task_root / media.path
+    check_file(path)
+    frames, hit = cache.fetch(cache.key(path, media, settings, profile, chosen.name), produce)
+    return finish(frames), hit

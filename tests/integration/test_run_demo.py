@@ -52,3 +52,21 @@ def test_batch_size_does_not_change_answers(tmp_path: Path, tiny_checkpoint: Pat
         rows = (tmp_path / f"b{batch}" / "samples.jsonl").read_text().splitlines()
         responses[batch] = {json.loads(r)["sample_id"]: json.loads(r)["response"] for r in rows}
     assert responses["1"] == responses["3"]
+
+
+def test_frame_cache_reuses_frames_and_keeps_answers(tmp_path: Path, tiny_checkpoint: Path):
+    common = ("run", "--tasks", "demo", "--limit", "6", "--output", str(tmp_path), "--gen-kwargs", "max_new_tokens=6")
+    cache = ("--frame-cache", str(tmp_path / "frames"), "--frame-cache-size", "2G")
+    responses, reused = {}, {}
+    for name, extra in (("plain", ()), ("fill", cache), ("reuse", cache)):
+        proc = run_cli(*common, "--run-id", name, *extra)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        rows = (tmp_path / name / "samples.jsonl").read_text().splitlines()
+        responses[name] = {json.loads(r)["sample_id"]: json.loads(r)["response"] for r in rows}
+        reused[name] = [line for line in proc.stderr.splitlines() if "frame cache:" in line]
+    assert responses["plain"] == responses["fill"] == responses["reuse"]
+    assert reused["plain"] == []
+    assert "frame cache: 0 of 6 samples' frames reused" in reused["fill"][0]
+    assert "frame cache: 6 of 6 samples' frames reused" in reused["reuse"][0]
+    manifest = json.loads((tmp_path / "reuse" / "manifest.json").read_text())
+    assert manifest["config"]["frame_cache_bytes"] == 2 << 30
