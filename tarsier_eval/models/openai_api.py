@@ -72,6 +72,9 @@ class OpenAIChatBackend:
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "fingerprint": None, **self.info}
 
+    def load(self) -> None:
+        """Nothing to load: the model is behind the endpoint."""
+
     def preprocessor(self, generation: dict[str, Any]) -> ChatPreprocessor:
         return self.preprocess
 

@@ -8,23 +8,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from tarsier_eval.data.files import task_data_root
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.data.sample import LoadResult, Sample
 from tarsier_eval.errors import UsageError
 from tarsier_eval.registry import MODELS, resolve_tasks
 from tarsier_eval.runner import rundir
-from tarsier_eval.runner.dist import DistContext, init_from_env
-from tarsier_eval.runner.pipeline import BatchGenerator, SampleDataset, prepared_stream, run_generation
-from tarsier_eval.runner.plan import shard_plan
-from tarsier_eval.runner.shards import ShardWriter, finished_ids, latest_predictions, read_shard_records
+from tarsier_eval.runner.dist import init_from_env
+from tarsier_eval.runner.generate import generate_tasks
+from tarsier_eval.runner.shards import latest_predictions, read_shard_records
 from tarsier_eval.runner.summary import results_table
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction, TaskScores
 from tarsier_eval.task import TaskSpec, options_for
-from tarsier_eval.video.frame_cache import FrameCache
 
 DEFAULT_RESULTS_ROOT = Path("results/runs")
 DEFAULT_FRAME_CACHE_BYTES = 50 << 30
@@ -70,58 +66,6 @@ def load_task_samples(spec: TaskSpec, config: RunConfig) -> tuple[Path, LoadResu
     return task_data_root(spec, root), load_samples(
         spec, root, config.limit, options_for(spec.name, config.loader_options)
     )
-
-
-def _shard_records(backend_outputs: list[Any], inputs: list[Any]) -> list[dict[str, Any]]:
-    frames = {item.sample_id: item.num_frames for item in inputs}
-    return [{"sample_id": out.sample_id, "response": out.response, "error": out.error,
-             "num_frames": frames.get(out.sample_id, 0)} for out in backend_outputs]  # fmt: skip
-
-
-def generate_task(
-    spec: TaskSpec, config: RunConfig, backend: Any, run_dir: Path, ctx: DistContext, shard: tuple[int, int] | None
-) -> None:
-    """This rank's (or this `--shard`'s) part of one task, appended to its shard file."""
-    task_root, loaded = load_task_samples(spec, config)
-    shard_dir = run_dir / "shards" / spec.name
-    if shard is None:
-        done = ctx.broadcast(finished_ids(read_shard_records(shard_dir)[0]) if ctx.is_main else None)
-        todo = [s for s in loaded.samples if s.sample_id not in done]
-        index, world = ctx.rank, ctx.world_size
-        mine = shard_plan(todo, world, spec.video.num_frames)[index]
-    else:  # independent processes: plan over all samples so every shard agrees without talking
-        index, world = shard
-        done = finished_ids(read_shard_records(shard_dir)[0])
-        mine = [s for s in shard_plan(loaded.samples, world, spec.video.num_frames)[index] if s.sample_id not in done]
-    preprocess = backend.preprocessor({**spec.generation, **config.gen_kwargs})
-    settings = preprocess.video_settings(spec.video)
-    cache = FrameCache(Path(config.frame_cache), config.frame_cache_bytes) if config.frame_cache else None
-    dataset = SampleDataset(mine, task_root, settings, preprocess, cache)
-    generation = {**spec.generation, **config.gen_kwargs}
-    generator = BatchGenerator(backend, generation, config.batch_size, config.auto_batch)
-    bar = tqdm(
-        total=len(mine),
-        desc=f"{spec.name} [rank {index}/{world}]",
-        unit="sample",
-        position=ctx.rank,
-        disable=None if ctx.is_main else True,
-        file=sys.stderr,
-    )
-    reused = 0
-    with ShardWriter(shard_dir / f"rank{index}-of{world}.jsonl") as writer:
-
-        def on_outputs(outputs: list[Any], inputs: list[Any]) -> None:
-            nonlocal reused
-            writer.write(_shard_records(outputs, inputs))
-            reused += sum(item.frames_cached for item in inputs)
-            bar.update(len(outputs))
-
-        workers = config.workers if len(mine) > 1 else 0
-        run_generation(prepared_stream(dataset, workers), generator, on_outputs)
-    bar.close()
-    if cache is not None:
-        print(f"{spec.name} [rank {index}/{world}]: frame cache: {reused} of {len(mine)} samples' frames reused "
-              f"from {cache.root}", file=sys.stderr)  # fmt: skip
 
 
 def score_loaded(
@@ -249,14 +193,13 @@ def run(
         else:
             chosen = run_id or (ctx.broadcast(rundir.new_run_id(config.model) if ctx.is_main else None))
             run_dir = output / chosen
-        backend = MODELS.get(config.model)(**config.model_args)
+        backend = MODELS.get(config.model)(**config.model_args)  # the weights load once decoding has started
         if ctx.is_main and shard is None:
             start_manifest(run_dir, config, argv, backend, ctx.world_size)
         elif shard is not None and shard[0] == 0:
             start_manifest(run_dir, config, argv, backend, shard[1])
         ctx.barrier()
-        for spec in specs:
-            generate_task(spec, config, backend, run_dir, ctx, shard)
+        generate_tasks(specs, lambda spec: load_task_samples(spec, config), config, backend, run_dir, ctx, shard)
         ctx.barrier()
         if shard is not None:
             print(f"shard {shard[0]}/{shard[1]} done; when all shards are done: tarsier-eval merge {run_dir}")

@@ -51,11 +51,12 @@ def _first(items: list[PreparedInput]) -> PreparedInput:
 
 
 def prepared_stream(dataset: SampleDataset, workers: int, prefetch: int = 4) -> Iterator[PreparedInput]:
+    """The dataset's items in order; with workers, they start preparing now (before the first `next`)."""
     loader = DataLoader(
         dataset, batch_size=1, shuffle=False, num_workers=workers, collate_fn=_first,
         prefetch_factor=prefetch if workers > 0 else None, persistent_workers=False,
     )  # fmt: skip
-    yield from loader
+    return iter(loader)
 
 
 def is_oom(exc: BaseException) -> bool:
@@ -99,8 +100,12 @@ def run_generation(
     stream: Iterator[PreparedInput],
     generate: BatchGenerator,
     on_outputs: Callable[[list[GenerationOutput], list[PreparedInput]], None],
+    on_inputs_done: Callable[[], None] | None = None,
+    total: int | None = None,
 ) -> dict[str, float]:
     """Feed the stream to the model batch by batch; failed preprocessing goes straight to `on_outputs` as errors.
+    `on_inputs_done` runs once, as soon as the `total`-th input has arrived (else when the stream ends), before
+    the last batch generates: the next task's decoding starts then.
 
     Returns timing: seconds spent waiting for inputs vs generating (overlap diagnostics)."""
     pending: list[PreparedInput] = []
@@ -115,8 +120,11 @@ def run_generation(
         on_outputs(outputs, list(pending))
         pending.clear()
 
-    for item in stream:
+    for received, item in enumerate(stream, 1):
         wait += time.perf_counter() - mark
+        if received == total and on_inputs_done is not None:
+            on_inputs_done()
+            on_inputs_done = None
         if item.error is not None:
             on_outputs([GenerationOutput(item.sample_id, None, item.error)], [item])
         else:
@@ -124,6 +132,8 @@ def run_generation(
             if len(pending) >= generate.batch_size:
                 flush()
         mark = time.perf_counter()
+    if on_inputs_done is not None:
+        on_inputs_done()
     if pending:
         flush()
     return {"input_wait_s": wait, "generate_s": model}

@@ -59,3 +59,20 @@ def test_preprocessing_errors_skip_the_model():
     run_generation(iter(items), BatchGenerator(backend, {}, 4, False), lambda outs, ins: collected.extend(outs))
     assert {o.sample_id: o.error for o in collected} == {"b": "video file not found (file v.mp4)", "a": None}
     assert backend.calls == [1]
+
+
+def test_inputs_done_runs_once_before_the_last_batch():
+    events: list[str] = []
+
+    class Recording(FlakyBackend):
+        def generate(self, batch, generation):
+            events.append(f"generate {len(batch)}")
+            return super().generate(batch, generation)
+
+    for total in (6, None):
+        events.clear()
+        items = iter(_items([str(i) for i in range(6)]))
+        run_generation(items, BatchGenerator(Recording(limit=8), {}, 3, False), lambda outs, ins: None,
+                       lambda: events.append("inputs done"), total=total)  # fmt: skip
+        expected = ["generate 3", "inputs done", "generate 3"] if total else ["generate 3", "generate 3", "inputs done"]
+        assert events == expected
