@@ -18,7 +18,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from tarsier_eval.task import VideoSettings
 
 FRAME_PIPELINE_VERSION = 1  # bump when sampling, decoding or resizing changes the frames it produces
 STALE_TEMP_SECONDS = 3600  # a temporary file this old belongs to a writer that died
+RESCAN_SECONDS = 30.0  # how often a writing process measures the whole folder again
 
 
 def _digest(*parts: object) -> str:
@@ -37,10 +38,15 @@ def _digest(*parts: object) -> str:
 
 @dataclass(frozen=True)
 class FrameCache:
-    """Frames of (video, settings) under `root`, at most `max_bytes` in all. Picklable (sent to workers)."""
+    """Frames of (video, settings) under `root`, at most `max_bytes` in all. Picklable (sent to workers).
+
+    The folder is measured on the first write of a process and again every `RESCAN_SECONDS` (a scan is a stat
+    per entry, slow on network file systems); in between a process adds what it wrote itself, and evicts as
+    soon as that tally passes the bound. Other processes' writes are seen at the next scan."""
 
     root: Path
     max_bytes: int
+    _tally: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     def checksum(self, path: Path) -> str:
         """SHA-256 of the file, remembered for as long as its path, size, mtime and inode stay the same."""
@@ -78,7 +84,13 @@ class FrameCache:
         if frames.nbytes > self.max_bytes:
             return
         self._write_atomic(self.entry(key), lambda fh: np.save(fh, frames, allow_pickle=False))
-        self.evict()
+        now = time.monotonic()
+        if "total" not in self._tally or now - self._tally["scanned"] > RESCAN_SECONDS:
+            self._tally.update(total=self.size(), scanned=now)
+        else:
+            self._tally["total"] += frames.nbytes
+        if self._tally["total"] > self.max_bytes:
+            self._tally.update(total=self.evict(), scanned=now)
 
     def fetch(self, key: str, produce: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
         """(frames, True) from the cache, else (produce(), False) after storing the produced frames."""
@@ -92,8 +104,8 @@ class FrameCache:
     def size(self) -> int:
         return sum(size for _, size, _ in self._entries())
 
-    def evict(self) -> None:
-        """Delete the least recently used entries until the cache fits `max_bytes`."""
+    def evict(self) -> int:
+        """Delete the least recently used entries until the cache fits `max_bytes`; returns the bytes left."""
         entries = sorted(self._entries(), key=lambda entry: entry[2])
         total = sum(size for _, size, _ in entries)
         for path, size, _ in entries:
@@ -101,6 +113,7 @@ class FrameCache:
                 break
             path.unlink(missing_ok=True)  # another process may have evicted it first
             total -= size
+        return total
 
     def _entries(self) -> list[tuple[Path, int, float]]:
         entries = []

@@ -176,3 +176,15 @@ def test_sizes_parse(text, expected):
 def test_bad_sizes_are_refused(text):
     with pytest.raises(ValueError):
         parse_size(text)
+
+
+def test_a_process_measures_the_folder_on_its_first_write(videos, tmp_path):
+    variants = [VideoSettings(**{**SETTINGS.__dict__, "min_frames": i}) for i in range(3)]
+    one = load_media(videos, Media("a.mp4"), SETTINGS).nbytes
+    writer_a = cache_in(tmp_path, max_bytes=int(2.5 * one))
+    writer_b = FrameCache(writer_a.root, writer_a.max_bytes)  # another process on the same folder
+    for settings in variants[:2]:
+        load_media(videos, Media("a.mp4"), settings, cache=writer_a)
+    load_media(videos, Media("a.mp4"), variants[2], cache=writer_b)  # b's tally starts from a scan: 3 entries
+    assert writer_b.size() <= writer_b.max_bytes
+    assert len(list((writer_a.root / "frames").glob("*/*.npy"))) == 2
