@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -122,3 +123,30 @@ def test_shard_processes_and_merge(tmp_path: Path, tiny_checkpoint: Path):
     merged = run_cli("merge", str(tmp_path / "s"))
     assert merged.returncode == 0, merged.stderr[-2000:]
     assert len(_responses(tmp_path / "s")) == 6
+
+
+def test_two_tasks_on_two_ranks_with_workers_match_a_single_process(
+    tmp_path: Path, tiny_checkpoint: Path, shared_benchmarks: Path
+):
+    """Each rank starts the next task's workers (and its plan broadcast) before its last batch of the first."""
+    from tarsier_eval.demo import ensure_demo_data
+    from tarsier_eval.registry import get_task
+    from tests.support.trees import build_tree
+
+    data = tmp_path / "data"
+    build_tree(get_task("tvbench"), shared_benchmarks, data, 6)
+    shutil.copytree(ensure_demo_data() / "demo", data / "demo")
+    args = ("run", "--tasks", "demo,tvbench", "--data-root", str(data), "--limit", "6", "--output", str(tmp_path),
+            "--workers", "1", "--batch-size", "2", "--gen-kwargs", GEN)  # fmt: skip
+    single = run_cli(*args, "--run-id", "t1")
+    assert single.returncode == 0, single.stderr[-2000:]
+    proc = torchrun(2, *args, "--run-id", "t2")
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err[-3000:]
+    for task in ("demo", "tvbench"):
+        shards = sorted((tmp_path / "t2" / "shards" / task).glob("*.jsonl"))
+        assert [p.name for p in shards] == ["rank0-of2.jsonl", "rank1-of2.jsonl"]
+        assert sum(len(p.read_text().splitlines()) for p in shards) == 6
+    both = _responses(tmp_path / "t2")
+    assert len(both) == 12 and both == _responses(tmp_path / "t1")
+    assert out.count("== demo: ") == 1 and out.count("== tvbench: ") == 1
