@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup install system-deps test lint format demo bench clean
+.PHONY: setup install system-deps test lint format demo bench bench-gpu clean
 
 setup: install demo
 
@@ -35,8 +35,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# CPU benchmarks (print ratios; figures go to benchmarks/RESULTS.md); bench-gpu needs a CUDA GPU
 bench: install
-	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+	for script in $(filter-out benchmarks/gpu.py,$(wildcard benchmarks/*.py)); do $(BIN)/python $$script || exit 1; done
+
+bench-gpu: install
+	$(BIN)/python benchmarks/gpu.py --batch-sizes 1,2,4,8 --samples 16
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
