@@ -58,7 +58,8 @@ def _run_config(args: argparse.Namespace):
         model_args={k: str(v) for k, v in parse_kv(args.model_args).items()}, data_root=args.data_root,
         limit=args.limit, batch_size=8 if auto else int(args.batch_size), auto_batch=auto, workers=args.workers,
         gen_kwargs=parse_kv(args.gen_kwargs), score_options=parse_kv(args.score_options), seed=args.seed,
-        loader_options=parse_kv(args.loader_options), frame_cache=args.frame_cache,
+        loader_options=parse_kv(args.loader_options),
+        frame_cache=str(Path(args.frame_cache).expanduser().resolve()) if args.frame_cache else None,
         frame_cache_bytes=_size(args.frame_cache_size, "--frame-cache-size"),
     )  # fmt: skip
 

@@ -70,3 +70,11 @@ def test_frame_cache_reuses_frames_and_keeps_answers(tmp_path: Path, tiny_checkp
     assert "frame cache: 6 of 6 samples' frames reused" in reused["reuse"][0]
     manifest = json.loads((tmp_path / "reuse" / "manifest.json").read_text())
     assert manifest["config"]["frame_cache_bytes"] == 2 << 30
+    assert manifest["config"]["frame_cache"] == str((tmp_path / "frames").resolve())
+
+
+def test_a_bad_frame_cache_size_is_a_usage_error(tmp_path: Path):
+    proc = run_cli("run", "--tasks", "demo", "--output", str(tmp_path), "--frame-cache", str(tmp_path / "f"),
+                   "--frame-cache-size", "lots")  # fmt: skip
+    assert proc.returncode == 2
+    assert "--frame-cache-size: not a size: 'lots'" in proc.stderr
