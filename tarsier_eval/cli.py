@@ -52,16 +52,26 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
 def _run_config(args: argparse.Namespace):
     from tarsier_eval.runner.evaluate import RunConfig
 
-    auto = args.batch_size == "auto"
+    batch_size, auto = parse_batch_size(args.batch_size)
     return RunConfig(
         tasks=[t.strip() for t in args.tasks.split(",") if t.strip()], model=args.model,
         model_args={k: str(v) for k, v in parse_kv(args.model_args).items()}, data_root=args.data_root,
-        limit=args.limit, batch_size=8 if auto else int(args.batch_size), auto_batch=auto, workers=args.workers,
+        limit=args.limit, batch_size=batch_size, auto_batch=auto, workers=args.workers,
         gen_kwargs=parse_kv(args.gen_kwargs), score_options=parse_kv(args.score_options), seed=args.seed,
         loader_options=parse_kv(args.loader_options),
         frame_cache=str(Path(args.frame_cache).expanduser().resolve()) if args.frame_cache else None,
         frame_cache_bytes=_size(args.frame_cache_size, "--frame-cache-size"),
     )  # fmt: skip
+
+
+def parse_batch_size(text: str) -> tuple[int, bool]:
+    """`N` -> (N, False); `auto` -> (8, True); `auto:N` -> (N, True): start at N, halve on out-of-memory."""
+    auto = text == "auto" or text.startswith("auto:")
+    number = "8" if text == "auto" else text.removeprefix("auto:")
+    size = int(number) if number.isdigit() else 0
+    if size < 1:
+        raise UsageError(f"--batch-size takes N, auto or auto:N (N >= 1), got {text!r}")
+    return size, auto
 
 
 def _size(text: str, flag: str) -> int:
@@ -185,7 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--run-id", help="name the run dir (required to share one run across --shard processes)")
     run.add_argument("--resume", metavar="RUN_DIR", help="continue a run: finished samples are not redone")
     run.add_argument("--shard", metavar="I/N", help="run only part I of N (Slurm arrays, Ray); then `merge`")
-    run.add_argument("--batch-size", default="1", help="samples per generate call, or 'auto' (halves on OOM)")
+    run.add_argument(
+        "--batch-size",
+        default="1",
+        help="samples per generate call, or auto[:N] (start at N, default 8; halves on OOM)",
+    )
     run.add_argument("--workers", type=int, default=2, help="DataLoader workers decoding video ahead of the model")
     run.add_argument("--gen-kwargs", default="", help="generation overrides, e.g. max_new_tokens=64")
     run.add_argument("--score-options", default="", help="scorer option overrides: key=v (every task) or task.key=v")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tarsier_eval.cli import parse_kv
+import pytest
+
+from tarsier_eval.cli import parse_batch_size, parse_kv
+from tarsier_eval.errors import UsageError
 from tarsier_eval.task import options_for
 
 
@@ -16,3 +19,14 @@ def test_options_for_scopes_by_task():
     assert options_for("videomme", options) == {"strict": True, "subtitles": True}
     assert options_for("videohallucer", options) == {"strict": True, "temporal": "pre2025-10"}
     assert options_for("tvbench", options) == {"strict": True}
+
+
+@pytest.mark.parametrize(("text", "expected"), [("4", (4, False)), ("auto", (8, True)), ("auto:32", (32, True))])
+def test_batch_sizes_parse(text, expected):
+    assert parse_batch_size(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0", "-2", "big", "auto:", "auto:0", "auto:x", "4:auto"])
+def test_bad_batch_sizes_are_usage_errors(text):
+    with pytest.raises(UsageError, match="--batch-size takes N, auto or auto:N"):
+        parse_batch_size(text)
