@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import threading
 import time
+from functools import partial
 
 import numpy as np
 import torch
@@ -90,7 +91,9 @@ def main() -> None:
     if args.smoke:
         backend = tarsier2(pretrained=str(ensure_tiny_checkpoint()), device="cpu")
     elif torch.cuda.is_available():  # the harness's real preprocess/collate/generate around a random 7B model
-        backend = Tarsier2Backend(qwen2vl_7b_model(args.attn), build_processor(), device="cuda")
+        backend = Tarsier2Backend(
+            partial(qwen2vl_7b_model, args.attn), build_processor(), dtype=torch.bfloat16, device="cuda"
+        )
     else:
         raise SystemExit("benchmarks/gpu.py needs a CUDA GPU (or --smoke)")
     cuda = backend.device.startswith("cuda")

@@ -86,8 +86,8 @@ def for_transfer(tensor: Any, dtype: Any = None) -> Any:
     """The tensor in `dtype`; inside a DataLoader worker, written straight into shared memory.
 
     A worker's tensor is copied into shared memory when it is sent to the main process; casting into a shared
-    buffer does the cast and that copy in one pass (about 25 ms less per 16-frame sample, see
-    benchmarks/overlap.py)."""
+    buffer does the cast and that copy in one pass (about 25 ms less per 16-frame sample, see the overlap
+    section of benchmarks/RESULTS.md)."""
     import torch
     from torch.utils.data import get_worker_info
 
@@ -99,33 +99,30 @@ def for_transfer(tensor: Any, dtype: Any = None) -> Any:
 
 
 class Tarsier2Backend:
-    """Qwen2-VL generation on one device, around a processor and a model: loaded, or `load_model` (with `dtype`),
-    called by `load()`. Preprocessing (and so video decoding in DataLoader workers) only needs the processor, so
-    the runner starts the first task's workers before the weights load."""
+    """Qwen2-VL generation on one device, around a processor and the model that `load_model` returns, loaded by
+    `load()` (or on first use). Preprocessing (and so video decoding in DataLoader workers) only needs the
+    processor, so the runner starts the first task's workers before the weights load."""
 
     name = "tarsier2"
 
     def __init__(
         self,
-        model: Any,
+        load_model: Callable[[], Any],
         processor: Any,
         *,
+        dtype: Any,
         device: str,
         video_as: str = "images",
         info: dict[str, Any] | None = None,
-        load_model: Callable[[], Any] | None = None,
-        dtype: Any = None,
     ):
         if video_as not in ("images", "video"):
             raise ValueError(f"video_as must be 'images' or 'video', got {video_as!r}")
-        if (model is None) == (load_model is None) or (model is None and dtype is None):
-            raise ValueError("give a loaded model, or load_model and dtype")
-        self._model = model
         self._load_model = load_model
+        self._model: Any = None
         self.processor = processor
         self.processor.tokenizer.padding_side = "left"
         self.device = device
-        self.dtype = dtype if dtype is not None else model.dtype
+        self.dtype = dtype
         self.video_as = video_as
         self.pad_id = processor.tokenizer.pad_token_id
         self.info = info or {}
@@ -138,7 +135,6 @@ class Tarsier2Backend:
     def load(self) -> None:
         """Load the weights if they are not loaded yet."""
         if self._model is None:
-            assert self._load_model is not None
             self._model = self._load_model()
 
     def describe(self) -> dict[str, Any]:
@@ -215,6 +211,6 @@ def tarsier2(
     info = {"pretrained": pretrained, "fingerprint": fingerprint(pretrained), "attn_implementation": attention,
             "config_repaired_from": None if config is None else "llava"}  # fmt: skip
     return Tarsier2Backend(
-        None, AutoProcessor.from_pretrained(pretrained), device=device, video_as=video_as, info=info,
-        load_model=load_model, dtype=torch_dtype,
+        load_model, AutoProcessor.from_pretrained(pretrained), dtype=torch_dtype, device=device, video_as=video_as,
+        info=info,
     )  # fmt: skip

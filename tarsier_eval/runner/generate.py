@@ -31,7 +31,6 @@ LoadTask = Callable[[TaskSpec], tuple[Path, LoadResult]]
 class TaskJob:
     """This rank's (or this `--shard`'s) part of one task, its inputs already being prepared."""
 
-    spec: TaskSpec
     samples: list[Sample]
     shard_file: Path
     label: str
@@ -68,7 +67,7 @@ def start_task(
     dataset = SampleDataset(mine, task_root, preprocess.video_settings(spec.video), preprocess, cache)
     workers = config.workers if len(mine) > 1 else 0
     return TaskJob(
-        spec, mine, shard_dir / f"rank{index}-of{world}.jsonl", f"{spec.name} [rank {index}/{world}]",
+        mine, shard_dir / f"rank{index}-of{world}.jsonl", f"{spec.name} [rank {index}/{world}]",
         prepared_stream(dataset, workers), BatchGenerator(backend, generation, config.batch_size, config.auto_batch),
         cache,
     )  # fmt: skip

@@ -162,15 +162,10 @@ def load_media(
 
 
 def load_media_cached(
-    task_root: Path,
-    media: Media,
-    settings: VideoSettings,
-    *,
-    backend: Backend | str | None = None,
-    profile: str = "qwen2vl",
-    cache: FrameCache | None = None,
-) -> tuple[np.ndarray, bool]:
-    """`load_media`, and whether the frames came from the cache."""
+    task_root: Path, media: Media, settings: VideoSettings, *, backend: Backend | str | None = None,
+    profile: str = "qwen2vl", cache: FrameCache | None = None,
+) -> tuple[np.ndarray, bool]:  # fmt: skip
+    """`load_media` (same arguments), and whether the frames came from the cache."""
     if profile not in PROFILE_STEPS:
         raise ValueError(f"unknown preprocessing profile '{profile}' (known: {', '.join(PROFILES)})")
     resize, finish = PROFILE_STEPS[profile]
