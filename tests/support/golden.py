@@ -11,8 +11,10 @@ of its task in the same commit, saying why:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import zlib
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +125,19 @@ def score_golden(task: str, mode: str) -> dict[str, Any]:
     return json.loads(json.dumps(snapshot(score_task(spec, samples, preds, judge=judge)), ensure_ascii=False))
 
 
+def sample_records(task: str) -> list[dict[str, Any]]:
+    """Every loaded sample as the pipeline sees it (prompt, system, prefix, media, answer, meta, source) and the
+    load issues: what the loaders must keep producing."""
+    loaded = load_samples(all_tasks()[task], data_root(task))
+    rows = [json.loads(json.dumps(asdict(s), ensure_ascii=False, default=str)) for s in loaded.samples]
+    return rows + [{"issue": str(i)} for i in loaded.issues] + [{"files": loaded.files}]
+
+
+def samples_digest(task: str) -> str:
+    text = json.dumps(sample_records(task), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def golden_path(task: str) -> Path:
     return GOLDEN / f"{task}.json"
 
@@ -130,7 +145,8 @@ def golden_path(task: str) -> Path:
 def write(tasks: list[str]) -> None:
     GOLDEN.mkdir(parents=True, exist_ok=True)
     for task in tasks:
-        data = {mode: score_golden(task, mode) for mode in MODES}
+        data: dict[str, Any] = {mode: score_golden(task, mode) for mode in MODES}
+        data["samples_sha256"] = samples_digest(task)
         golden_path(task).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
         print(f"wrote {golden_path(task)}")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.golden import MODES, TASKS, golden_path, score_golden
+from tests.support.golden import MODES, TASKS, golden_path, sample_records, samples_digest, score_golden
 
 NEURAL = {"etbench"}
 
@@ -35,3 +35,12 @@ def test_scorer_reproduces_its_golden_scores(task: str, mode: str):
     assert same(got["metrics"], golden["metrics"], loose), (got["metrics"], golden["metrics"])
     differing = [(g, e) for g, e in zip(got["samples"], golden["samples"], strict=False) if not same(g, e, loose)]
     assert len(got["samples"]) == len(golden["samples"]) and not differing, differing[:5]
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_loader_reproduces_its_golden_samples(task: str):
+    """Prompts, media, answers, meta, sources and load issues of every sample are what they were."""
+    expected = json.loads(golden_path(task).read_text())["samples_sha256"]
+    if samples_digest(task) != expected:
+        first = sample_records(task)[:2]
+        pytest.fail(f"{task}: loaded samples changed; first records now: {first}")
