@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tarsier_eval.scoring.parsers.choice import render_options
+from tarsier_eval.data.options import render_options
 
 
 def render_mcq_prompt(prompt_cfg: dict[str, Any], question: str, options: list[str]) -> str:

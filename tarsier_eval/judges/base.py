@@ -17,6 +17,8 @@ class JudgeRequest:
 
     `max_parse_attempts` bounds how often a reply that does not parse is asked for again (None: the client's
     default); the official scripts retry malformed replies (AutoDQ: 10 times) before giving a sample up.
+    `then` makes follow-up requests from this request's successful outcome (AutoDQ's entailment step needs the
+    events its extraction step returned); see tarsier_eval.judges.chain.
     """
 
     key: str
@@ -24,6 +26,7 @@ class JudgeRequest:
     params: dict[str, Any] = field(default_factory=dict)
     parse: Callable[[str], Any] | None = None
     max_parse_attempts: int | None = None
+    then: Callable[[JudgeOutcome], list[JudgeRequest]] | None = None
 
 
 @dataclass

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from tarsier_eval.errors import ConfigError
 
 if TYPE_CHECKING:
     from tarsier_eval.judges.base import Judge
@@ -23,14 +26,23 @@ class Prediction:
 
 @dataclass
 class Parsed:
-    """What a parser extracted; `value` is None when nothing could be parsed."""
+    """What a parser read in a reply. `method` "none" means nothing usable was read (the sample is unparsed).
+
+    `correct` is set by parsers whose official rule decides correctness itself (MVBench's check_ans compares the
+    reply with the gold option text, not a letter); otherwise a reply is correct when `value` equals the gold.
+    """
 
     value: Any
     method: str = "rule"  # rule | llm | random | none
+    correct: bool | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return self.value is not None
+        return self.method != "none"
+
+    def matches(self, gold: Any) -> bool:
+        return self.correct if self.correct is not None else self.value == gold
 
 
 @dataclass
@@ -98,11 +110,20 @@ class TaskScores:
 
 @dataclass
 class ScoreContext:
-    """What a scorer may use beyond samples and predictions: options (YAML then CLI), a judge, a seeded RNG."""
+    """What a scorer may use beyond samples and predictions: options (YAML then CLI), the task's answer parser with
+    its options, a judge, a seeded RNG."""
 
     options: dict[str, Any] = field(default_factory=dict)
     judge: Judge | None = None
     seed: int = 0
+    parser: Callable[..., Parsed] | None = None
+    parser_options: dict[str, Any] = field(default_factory=dict)
+
+    def parse(self, response: str, sample: Any) -> Parsed:
+        """The task's parser (YAML `parser:`) applied to one reply."""
+        if self.parser is None:
+            raise ConfigError("this task's scorer reads answers with a parser, but none is configured")
+        return self.parser(response, sample, **self.parser_options)
 
     def rng(self, salt: str = "") -> random.Random:
         """A deterministic RNG per (seed, salt): random fallbacks never depend on call order across tasks."""

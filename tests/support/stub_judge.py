@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tarsier_eval.judges.base import JudgeOutcome, JudgeRequest
+from tarsier_eval.judges.base import JudgeOutcome, JudgeParseError, JudgeRequest
 
 
 class StubJudge:
-    """Replies `reply(request)`, parsed by the request's own parser; a None reply is a failed call."""
+    """Replies `reply(request)`, parsed by the request's own parser; a None reply is a failed call, and so is a
+    reply the parser rejects (as the HTTP client reports it once its parse attempts are spent)."""
 
     model = "stub-judge"
 
@@ -23,6 +24,9 @@ class StubJudge:
             text = self.reply(req)
             if text is None:
                 outcomes.append(JudgeOutcome(req.key, error="HTTP 500 after retries"))
-            else:
+                continue
+            try:
                 outcomes.append(JudgeOutcome(req.key, req.parse(text) if req.parse else text, text))
+            except JudgeParseError as exc:
+                outcomes.append(JudgeOutcome(req.key, text=text, error=str(exc)))
         return outcomes

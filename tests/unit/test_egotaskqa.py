@@ -11,8 +11,8 @@ import pytest
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.data.loaders.egotaskqa import interval_frames
 from tarsier_eval.registry import get_task
+from tarsier_eval.scoring.parsers.egotaskqa import mcq_letter, normalize_answer
 from tarsier_eval.scoring.score import score_task
-from tarsier_eval.scoring.scorers.egotaskqa import mcq_letter, normalize_answer
 from tarsier_eval.scoring.types import Prediction
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "egotaskqa"

@@ -8,8 +8,9 @@ import pytest
 
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.registry import get_task
+from tarsier_eval.scoring.parsers.yes_no import eventhallusion_answer as extract_pred
 from tarsier_eval.scoring.score import score_task
-from tarsier_eval.scoring.scorers.eventhallusion import extract_judgement, extract_pred
+from tarsier_eval.scoring.scorers.eventhallusion import extract_judgement
 from tarsier_eval.scoring.types import Prediction
 from tests.support.stub_judge import StubJudge
 

@@ -8,8 +8,8 @@ import pytest
 
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.registry import get_task
+from tarsier_eval.scoring.parsers.mlvu import mlvu_check_ans
 from tarsier_eval.scoring.score import score_task
-from tarsier_eval.scoring.scorers.mlvu import mlvu_check_ans
 from tarsier_eval.scoring.types import Prediction
 
 COUNTS = {"plotQA": 539, "needle": 355, "ego": 352, "count": 206, "order": 259, "anomaly_reco": 200,

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.judges.base import JudgeParseError
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.scorers.mmbench_video import parse_judge_score
@@ -44,7 +45,11 @@ def test_unknown_dimension_is_a_load_issue(tmp_path):
     ("reply", "score"), [("3", 3), (" 2\n", 2), ("0", 0), ("2.", -1), ("Score: 2", -1), ("two", -1), ("", -1)]
 )
 def test_judge_reply_must_be_an_integer(reply, score):
-    assert parse_judge_score(reply) == score
+    if score >= 0:
+        assert parse_judge_score(reply) == score
+    else:  # a failed judgement: VLMEvalKit scores it -1
+        with pytest.raises(JudgeParseError):
+            parse_judge_score(reply)
 
 
 def test_scores_by_dimension_as_vlmevalkit(mmv):

@@ -153,7 +153,7 @@ def test_missing_zero_and_no_judge(oeqa, judge_server, monkeypatch):
     spec, result = oeqa
     samples = [result.samples[i] for i in CHOSEN]
     server = judge_server(rule)
-    scores = score_task(spec, samples, _preds(samples), options={"missing": "zero"},
+    scores = score_task(spec, samples, _preds(samples), options={"missing": "wrong"},
                         judge=_judge(server, monkeypatch))  # fmt: skip
     assert scores.metrics["overall"]["llm_match"] == pytest.approx(450 / 9)
     assert scores.metrics["ScanNet"]["llm_match"] == pytest.approx(100 / 3)

@@ -204,7 +204,7 @@ def test_without_judge_rule_part_and_unjudged(tempcompass):
     assert scores.metrics["overall"]["cg"] is None and scores.metrics["overall"]["avg"] is None
     n_unjudged = sum(v is None for v in rule.values())
     assert len(scores.extra["unjudged"]) == n_unjudged and scores.counts()["n_unjudged"] == n_unjudged
-    assert any("left unjudged" in n for n in scores.notes)
+    assert any("unjudged" in n for n in scores.notes)
     assert scores.counts()["n_missing"] == 1
     # exclude mode: unmatched replies leave the denominator
     excl = score_task(spec, samples, preds, options={"unjudged": "exclude"})

@@ -155,8 +155,8 @@ def test_scores_with_llm_parser_and_seeded_fallback(tomato):
     # the same seed gives the same random fallbacks; scoring is repeatable
     again = score_task(spec, samples, preds, judge=LetterJudge(), seed=7)
     assert again.metrics == scores.metrics
-    # `missing: zero` counts the question wrong instead
-    zero = score_task(spec, samples, preds, judge=LetterJudge(), seed=7, options={"missing": "zero"})
+    # `missing: wrong` counts the question wrong instead
+    zero = score_task(spec, samples, preds, judge=LetterJudge(), seed=7, options={"missing": "wrong"})
     assert zero.metrics["overall"]["accuracy"] == pytest.approx(100 * total / n)
 
 

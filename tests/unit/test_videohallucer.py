@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,10 @@ import pytest
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.data.loaders.videohallucer import load_videohallucer
 from tarsier_eval.registry import get_task
+from tarsier_eval.scoring.parsers.yes_no import hit
 from tarsier_eval.scoring.score import score_task
-from tarsier_eval.scoring.scorers.videohallucer import hit
 from tarsier_eval.scoring.types import Prediction
+from tarsier_eval.task import Mechanism
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +103,6 @@ def test_pair_accuracy_per_category_and_unweighted_overall(vh):
     assert m["overall"] == {"basic_accuracy": 60.0, "halluc_accuracy": 60.0, "accuracy": 40.0}
     assert scores.counts()["n_missing"] == 400
     assert scores.extra["temporal_version"] == "2025-10 (176 pairs)"
-    prefix = score_task(spec, samples, preds, options={"match": "prefix"}).metrics
+    prefix = score_task(replace(spec, parser=Mechanism("videohallucer_prefix")), samples, preds).metrics
     assert prefix["external_factual"]["basic_accuracy"] == 0.0 and prefix["external_factual"]["accuracy"] == 0.0
     assert prefix["overall"]["accuracy"] == 20.0

@@ -87,7 +87,7 @@ def test_official_denominator_drops_unparsed_and_missing(videomme):
     assert m["domain=Knowledge"]["accuracy"] == pytest.approx(100 * 5 / 7)
     counts = scores.counts()
     assert counts["n"] == 9 and counts["n_unparsed"] == 1 and counts["n_missing"] == 1 and counts["n_scored"] == 7
-    strict = score_task(spec, samples, preds, options={"strict": True})
+    strict = score_task(spec, samples, preds, options={"missing": "wrong", "error": "wrong", "unparsed": "wrong"})
     assert strict.metrics["overall"]["accuracy"] == pytest.approx(100 * 5 / 9)
     assert strict.metrics["task_type=Object Reasoning"]["accuracy"] == 0.0
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.data.sample import Media, Sample, SourceRef
 from tarsier_eval.registry import get_task
+from tarsier_eval.scoring.parsers.first_char import parse_vinoground
 from tarsier_eval.scoring.score import score_task
-from tarsier_eval.scoring.scorers.vinoground import first_char_correct
 from tarsier_eval.scoring.types import Prediction
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "vinoground"
@@ -44,7 +45,8 @@ def test_loads_pairs_by_position(vinoground):
      ("**A**", "A", False), ("The answer is A", "A", False), (" A", "A", False), ("", "A", False)],
 )  # fmt: skip
 def test_first_character_rule(reply, gt, ok):
-    assert first_char_correct(reply, gt) is ok
+    sample = Sample("v/1", "vinoground", "text", Media("x.mp4"), "q", gt, SourceRef("f", "/0"))
+    assert parse_vinoground(reply, sample).correct is ok
 
 
 def _flip(letter: str) -> str:

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from tarsier_eval.data.files import find_annotation, pointer, read_json, sha256_file, task_data_root
+from tarsier_eval.data.options import option_label
 from tarsier_eval.data.prompting import render_mcq_prompt
 from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
 from tarsier_eval.errors import UsageError
 from tarsier_eval.registry import LOADERS
-from tarsier_eval.scoring.parsers.choice import option_label
 from tarsier_eval.task import TaskSpec
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tarsier_eval.data.files import RECORD_ERRORS, jsonl_records, pointer
+from tarsier_eval.data.options import option_label
 from tarsier_eval.data.prompting import render_mcq_prompt
 from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
 from tarsier_eval.registry import LOADERS
-from tarsier_eval.scoring.parsers.choice import option_label
 from tarsier_eval.task import TaskSpec
 
 

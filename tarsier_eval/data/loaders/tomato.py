@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from tarsier_eval.data.files import json_annotations, pointer
+from tarsier_eval.data.options import option_label
 from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
 from tarsier_eval.registry import LOADERS
-from tarsier_eval.scoring.parsers.choice import option_label
 from tarsier_eval.task import TaskSpec
 
 

@@ -10,21 +10,11 @@ the first *space*-separated token of the lower-cased prediction is compared with
 from __future__ import annotations
 
 import re
-import string
 
+from tarsier_eval.data.options import LETTERS, option_label
 from tarsier_eval.data.sample import Sample
 from tarsier_eval.registry import PARSERS
 from tarsier_eval.scoring.types import Parsed
-
-LETTERS = string.ascii_uppercase
-
-
-def option_label(index: int) -> str:
-    return LETTERS[index]
-
-
-def render_options(options: list[str], style: str = "({letter}) {text}") -> list[str]:
-    return [style.format(letter=option_label(i), text=text) for i, text in enumerate(options)]
 
 
 def mvbench_check_ans(pred: str, gt: str) -> bool:
@@ -77,14 +67,30 @@ def extract_choice_letter(
     return None
 
 
+def gold_option_text(sample: Sample) -> str:
+    """The gold answer as the notebook writes it: "(B) option text"."""
+    index = ord(sample.answer) - ord("A")
+    text = sample.options[index] if sample.options and 0 <= index < len(sample.options) else ""
+    return f"({sample.answer}) {text}".strip()
+
+
 @PARSERS.register("choice_letter")
-def parse_choice_letter(response: str | None, sample: Sample, **_: object) -> Parsed:
+def parse_choice_letter(response: str, sample: Sample) -> Parsed:
+    """A robust letter extraction: correct when the letter is the gold one; no letter is unparsed (and wrong)."""
     letter = extract_choice_letter(response, sample.options)
     return Parsed(letter, "rule" if letter else "none")
 
 
-@PARSERS.register("mvbench_first_token")
-def parse_mvbench_first_token(response: str | None, sample: Sample, prefix: str = "(", **_: object) -> Parsed:
-    """The token the official check_ans compares (for display; scoring applies check_ans itself)."""
-    pred = mvbench_prediction(response or "", prefix)
-    return Parsed(pred.lower().split(" ")[0], "rule")
+@PARSERS.register("mvbench_check_ans")
+def parse_mvbench_check_ans(
+    response: str, sample: Sample, *, prefix: str = "(", empty_is_wrong: bool = False
+) -> Parsed:
+    """Correctness by the official check_ans on `prefix` + the reply's first line; `value` is the letter the reply
+    names (robust extraction), and a reply naming none is unparsed (its check_ans verdict still counts).
+    `empty_is_wrong` fixes check_ans's quirk that an empty reply matches every option."""
+    official = mvbench_prediction(response, prefix)
+    correct = mvbench_check_ans(official, gold_option_text(sample))
+    if empty_is_wrong and not response.strip():
+        correct = False
+    letter = extract_choice_letter(response, sample.options)
+    return Parsed(letter, "rule" if letter else "none", correct, {"check_ans_input": official})

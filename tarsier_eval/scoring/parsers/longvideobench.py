@@ -36,6 +36,6 @@ def lvb_extract(response: str) -> str | None:
 
 
 @PARSERS.register("longvideobench_letter")
-def parse_lvb_letter(response: str | None, sample: Sample, **_: object) -> Parsed:
+def parse_lvb_letter(response: str, sample: Sample) -> Parsed:
     letter = lvb_extract(response or "")
     return Parsed(letter, "rule" if letter else "none")

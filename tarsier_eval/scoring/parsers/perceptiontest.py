@@ -22,6 +22,6 @@ def first_letter(response: str | None) -> str | None:
 
 
 @PARSERS.register("perceptiontest_letter")
-def parse_perceptiontest(response: str | None, sample: Sample, **_: object) -> Parsed:
+def parse_perceptiontest(response: str, sample: Sample) -> Parsed:
     letter = first_letter(response)
     return Parsed(letter, "rule" if letter else "none")

@@ -6,7 +6,10 @@ ChatGPT, or rate 0 with --disable_llm). Replies are preprocessed as officially: 
 
 from __future__ import annotations
 
+from tarsier_eval.data.sample import Sample
 from tarsier_eval.judges.base import JudgeParseError
+from tarsier_eval.registry import PARSERS
+from tarsier_eval.scoring.types import Parsed
 
 MC_LETTERS = ("A", "B", "C", "D")
 
@@ -94,3 +97,21 @@ def captioning_rating(llm_output: str, mc_answer: str) -> int:
         chosen = llm_output
     count = sum(chosen.count(f"{x}.") for x in MC_LETTERS)
     return int(chosen.split(". ")[0] == mc_answer.split(". ")[0] and count == 1)
+
+
+@PARSERS.register("tempcompass_rules")
+def parse_tempcompass(response: str, sample: Sample) -> Parsed:
+    """The official rule of the sample's task format on the preprocessed reply; no rule for captioning, and a
+    reply no rule matches is left to the judge (method "none")."""
+    pred = preprocess(response)
+    fmt = sample.meta["format"]
+    rating = None
+    if fmt == "multi-choice":
+        rating = multi_choice_rule(pred, sample.answer)
+    elif fmt == "yes_no":
+        rating = yes_no_rule(pred, sample.answer)
+    elif fmt == "caption_matching":
+        rating = caption_matching_rule(pred, sample.meta["question"], sample.answer)
+    if rating is None:
+        return Parsed(pred, "none")
+    return Parsed(pred, "rule", bool(rating))

@@ -33,7 +33,7 @@ def tomato_pre_parser(response: str, all_choices: list[str], index2ans: dict[str
 
 
 @PARSERS.register("tomato_regex")
-def parse_tomato(response: str | None, sample: Sample, **_: object) -> Parsed:
+def parse_tomato(response: str, sample: Sample) -> Parsed:
     letter = tomato_pre_parser(response or "", sample.meta["all_choices"], sample.meta["index2ans"])
     # the official check is `parsed in all_choices`: an "Answer is F" for a 4-option question is not parsed
     return Parsed(letter, "rule") if letter in sample.meta["all_choices"] else Parsed(None, "none")

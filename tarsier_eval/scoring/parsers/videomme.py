@@ -42,6 +42,6 @@ def videomme_extract(response: str, letters: str = "ABCD") -> str:
 
 
 @PARSERS.register("videomme_letter")
-def parse_videomme_letter(response: str | None, sample: Sample, **_: object) -> Parsed:
+def parse_videomme_letter(response: str, sample: Sample) -> Parsed:
     letter = videomme_extract(response or "")
     return Parsed(letter or None, "rule" if letter else "none")

@@ -8,22 +8,24 @@ tarsier_eval/judges/autodq.py):
   the GT description entails. Only "entailment" counts; an empty event list scores 1.0.
 - A clip whose judging fails after the retries is invalid in the official script and left out of every mean:
   here it is `judge_failed` (score None), counted in scores.json and asked again by the next run.
+- Judge requests: the extraction of the prediction's events, followed as soon as it returns by the precision
+  entailment; the GT events' recall entailment (preceded by their extraction when the annotation has none).
 Aggregation (official): per subset R = mean r, P = mean p, F1 = 2RP/(R+P) (F1 of the means, not the mean of
 per-clip F1); overall R and P = mean of the subset R's and P's, overall F1 from those. Buckets by n_subjects,
 n_shots (<=1, ==2, ==3, >=4) and n_events (<=3, 4-5, 6-7, >=8) over all valid clips go to `extra["buckets"]`.
 Where R + P = 0 the official F1 is NaN (0/0 in numpy); it is reported as None here.
 A clip without a prediction is not in the official prediction file and so in no mean: status "missing", left
-out (`missing: zero` counts it as r = p = 0 instead). A per-clip F1 is stored as the sample's score for
-inspection only.
+out (policy `missing: exclude`; `missing: wrong` counts it as r = p = 0 instead); an inference error likewise.
+A per-clip F1 is stored as the sample's score for inspection only.
 Options: `parse: official|lenient` (lenient also reads JSON found anywhere in the reply, see autodq.py),
 `precision_counts_neutral: false` (true: "neutral" counts for precision, the official code's unused
-is_recall=False branch), `missing: exclude|zero`.
+is_recall=False branch).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from tarsier_eval.data.sample import Sample
 from tarsier_eval.errors import ConfigError
@@ -31,8 +33,8 @@ from tarsier_eval.judges import autodq
 from tarsier_eval.judges.base import JudgeOutcome, JudgeRequest
 from tarsier_eval.registry import SCORERS
 from tarsier_eval.scoring.aggregate import mean, pct
-from tarsier_eval.scoring.types import Prediction, SampleResult, ScoreContext, TaskScores
-from tarsier_eval.task import TaskSpec
+from tarsier_eval.scoring.framework import Aggregate, JudgedStage, Row, Scorer, StatusPolicy, Verdict
+from tarsier_eval.scoring.types import ScoreContext
 
 BUCKETS: dict[str, tuple[str, dict[str, Callable[[int], bool]]]] = {
     "subjects": (
@@ -49,6 +51,7 @@ BUCKETS: dict[str, tuple[str, dict[str, Callable[[int], bool]]]] = {
          ">=8": lambda n: n >= 8},
     ),
 }  # fmt: skip
+PARSE_MODES = ("official", "lenient")
 
 
 def f1_of(r: float | None, p: float | None) -> float | None:
@@ -62,155 +65,104 @@ def _rpf(rs: list[float], ps: list[float]) -> dict[str, float | None]:
     return {"f1": pct(f1_of(r, p)), "precision": pct(p), "recall": pct(r)}
 
 
-class _Plan:
-    """The judge requests of one clip and, once run, their outcomes."""
+def _then(request: JudgeRequest, follow: Callable[[JudgeOutcome], JudgeRequest]) -> JudgeRequest:
+    request.then = lambda outcome: [follow(outcome)]
+    return request
 
-    def __init__(self, sample: Sample, prediction: str, lenient: bool, count_neutral: bool):
-        self.sample = sample
-        self.prediction = prediction
-        self.lenient = lenient
-        self.count_neutral = count_neutral
-        self.outcomes: dict[str, JudgeOutcome] = {}
 
-    def key(self, step: str) -> str:
-        return f"{self.sample.sample_id}#{step}"
+class AutoDQJudge(JudgedStage):
+    """Event extraction and entailment requests of one clip, chained by `then`."""
 
-    def stage1(self) -> list[JudgeRequest]:
-        reqs = [autodq.extraction_request(self.key("extract_pred"), self.prediction, lenient=self.lenient)]
-        gt_events = self.sample.meta.get("events")
+    desc = "dream1k autodq"
+
+    def requests(self, sample: Sample, response: str, verdict: Verdict, ctx: ScoreContext) -> list[JudgeRequest]:
+        lenient = ctx.option("parse") == "lenient"
+        caption = sample.answer
+
+        def key(step: str) -> str:
+            return f"{sample.sample_id}#{step}"
+
+        def recall(events: list[Any]) -> JudgeRequest:
+            return autodq.entailment_request(key("recall"), events, response, caption, lenient=lenient)
+
+        def precision(outcome: JudgeOutcome) -> JudgeRequest:
+            return autodq.entailment_request(key("precision"), outcome.value, caption, response, lenient=lenient,
+                                             count_neutral=bool(ctx.option("precision_counts_neutral")))  # fmt: skip
+
+        extract_pred = _then(autodq.extraction_request(key("extract_pred"), response, lenient=lenient), precision)
+        gt_events = sample.meta.get("events")
         if isinstance(gt_events, list):
-            reqs.append(self._recall(gt_events))
-        else:
-            reqs.append(autodq.extraction_request(self.key("extract_gt"), self.sample.answer, lenient=self.lenient))
-        return reqs
+            return [extract_pred, recall(gt_events)]
+        extract_gt = autodq.extraction_request(key("extract_gt"), caption, lenient=lenient)
+        return [extract_pred, _then(extract_gt, lambda outcome: recall(outcome.value))]
 
-    def _recall(self, gt_events: list[Any]) -> JudgeRequest:
-        return autodq.entailment_request(
-            self.key("recall"), gt_events, self.prediction, self.sample.answer, lenient=self.lenient
-        )
-
-    def stage2(self) -> list[JudgeRequest]:
-        reqs = []
-        pred = self.outcomes.get("extract_pred")
-        if pred is not None and pred.ok:
-            reqs.append(
-                autodq.entailment_request(
-                    self.key("precision"),
-                    pred.value,
-                    self.sample.answer,
-                    self.prediction,
-                    lenient=self.lenient,
-                    count_neutral=self.count_neutral,
-                )
-            )
-        gt = self.outcomes.get("extract_gt")
-        if gt is not None and gt.ok:
-            reqs.append(self._recall(gt.value))
-        return reqs
-
-    def result(self) -> SampleResult:
-        s = self.sample
-        for step in ("extract_pred", "extract_gt", "recall", "precision"):
-            o = self.outcomes.get(step)
-            if o is not None and not o.ok:
-                return SampleResult(s.sample_id, s.subset, "judge_failed", error=f"{step}: {o.error}")
-        recall, precision = self.outcomes["recall"].value, self.outcomes["precision"].value
+    def apply(self, sample: Sample, verdict: Verdict, outcomes: list[JudgeOutcome], ctx: ScoreContext) -> Verdict:
+        by_step = {o.key.rsplit("#", 1)[1]: o for o in outcomes}
+        recall, precision = by_step["recall"].value, by_step["precision"].value
         r, p = recall["score"], precision["score"]
         detail = {
             "recall": r,
             "precision": p,
             "hit_recall": f"{recall['hits']} / {recall['n']}",
             "hit_precision": f"{precision['hits']} / {precision['n']}",
-            "pred_events": self.outcomes["extract_pred"].value,
+            "pred_events": by_step["extract_pred"].value,
             "labels_recall": recall["labels"],
             "labels_precision": precision["labels"],
         }
-        return SampleResult(s.sample_id, s.subset, "ok", parsed=detail["pred_events"], score=f1_of(r, p) or 0.0,
-                            detail=detail)  # fmt: skip
+        return Verdict(detail["pred_events"], f1_of(r, p) or 0.0, detail)
 
 
-def _run(judge: Any, plans: list[_Plan], stage: Callable[[_Plan], list[JudgeRequest]], desc: str) -> None:
-    owners: list[tuple[_Plan, JudgeRequest]] = [(plan, req) for plan in plans for req in stage(plan)]
-    if not owners:
-        return
-    outcomes = judge.run([req for _, req in owners], desc=desc)
-    for (plan, req), outcome in zip(owners, outcomes, strict=True):
-        plan.outcomes[req.key.rsplit("#", 1)[1]] = outcome
-
-
-def _subset_order(samples: list[Sample]) -> list[str]:
+def _subset_order(rows: list[Row]) -> list[str]:
     """Subsets in the official order: sorted by the annotation's `dataset` name."""
     names: dict[str, str] = {}
-    for s in samples:
+    for s, _ in rows:
         names.setdefault(s.subset, str(s.meta.get("dataset", s.subset)))
     return sorted(names, key=lambda k: names[k])
 
 
-@SCORERS.register("autodq")
-def score_autodq(spec: TaskSpec, samples: list[Sample], predictions: dict[str, Prediction], ctx: ScoreContext):
-    parse_mode = ctx.option("parse", "official")
-    missing_mode = ctx.option("missing", "exclude")
-    if parse_mode not in ("official", "lenient") or missing_mode not in ("exclude", "zero"):
-        raise ConfigError(f"autodq: parse must be official|lenient and missing exclude|zero ({spec.path})")
-    lenient = parse_mode == "lenient"
-    count_neutral = bool(ctx.option("precision_counts_neutral", False))
+def _rp(rows: list[Row]) -> tuple[list[float], list[float]]:
+    """Recall and precision of each counted clip; a missing clip counted as wrong has r = p = 0."""
+    return [r.detail.get("recall", 0.0) for _, r in rows], [r.detail.get("precision", 0.0) for _, r in rows]
 
-    results: dict[str, SampleResult] = {}
-    plans: list[_Plan] = []
-    for s in samples:
-        pred = predictions.get(s.sample_id)
-        if pred is None or (pred.response is None and pred.error is None):
-            zero = missing_mode == "zero"
-            detail = {"recall": 0.0, "precision": 0.0} if zero else {}
-            results[s.sample_id] = SampleResult(s.sample_id, s.subset, "missing", score=0.0 if zero else None,
-                                                detail=detail)  # fmt: skip
-        elif pred.response is None:
-            results[s.sample_id] = SampleResult(s.sample_id, s.subset, "error", error=pred.error)
-        elif ctx.judge is None:
-            results[s.sample_id] = SampleResult(s.sample_id, s.subset, "unjudged")
-        else:
-            plans.append(_Plan(s, pred.response, lenient, count_neutral))
 
-    if plans:
-        _run(ctx.judge, plans, _Plan.stage1, f"{spec.name} extract+recall")
-        _run(ctx.judge, plans, _Plan.stage2, f"{spec.name} precision")
-        for plan in plans:
-            results[plan.sample.sample_id] = plan.result()
-
-    ordered = [results[s.sample_id] for s in samples]
-    counted = [(s, r) for s, r in zip(samples, ordered, strict=True) if r.score is not None]
-    metrics: dict[str, dict[str, float | None]] = {}
-    subset_r, subset_p = [], []
-    for subset in _subset_order(samples):
-        rs = [r.detail["recall"] for s, r in counted if s.subset == subset]
-        ps = [r.detail["precision"] for s, r in counted if s.subset == subset]
-        metrics[subset] = _rpf(rs, ps)
-        if rs:
-            subset_r.append(mean(rs))
-            subset_p.append(mean(ps))
-    metrics["overall"] = _rpf(subset_r, subset_p)  # type: ignore[arg-type]
-
+def _buckets(counted: list[Row]) -> dict[str, dict[str, Any]]:
     buckets: dict[str, dict[str, Any]] = {}
     for name, (field, rules) in BUCKETS.items():
         buckets[name] = {}
         for label, rule in rules.items():
-            members = [r for s, r in counted if isinstance(s.meta.get(field), int) and rule(s.meta[field])]
-            entry = _rpf([r.detail["recall"] for r in members], [r.detail["precision"] for r in members])
-            buckets[name][label] = {**entry, "n": len(members)}
+            members = [(s, r) for s, r in counted if isinstance(s.meta.get(field), int) and rule(s.meta[field])]
+            buckets[name][label] = {**_rpf(*_rp(members)), "n": len(members)}
+    return buckets
 
-    notes = []
-    n = {k: sum(r.status == k for r in ordered) for k in ("unjudged", "judge_failed", "missing", "error")}
-    if n["unjudged"]:
-        notes.append(
-            f"{n['unjudged']} clips unjudged: AutoDQ needs an LLM judge (--judge-base-url/--judge-model; "
-            f"official judge {autodq.load_judge_spec(autodq.JUDGE)['official_model']})"
-        )
-    if n["judge_failed"]:
-        notes.append(f"{n['judge_failed']} clips judge_failed (left out, as the official script does); rerun to retry")
-    if n["missing"] or n["error"]:
-        how = "counted as r = p = 0" if missing_mode == "zero" else "left out, as the official script does"
-        notes.append(f"{n['missing']} clips without prediction and {n['error']} with an inference error: {how}")
-    extra: dict[str, Any] = {"buckets": buckets, "parse": parse_mode}
-    if ctx.judge is not None:
-        extra["judge_model"] = ctx.judge.model
-    return TaskScores(spec.name, spec.headline, metrics, ordered, notes, extra)
+
+@SCORERS.register("autodq")
+class AutoDQ(Scorer):
+    policy = StatusPolicy(missing="exclude", error="exclude")
+    options: ClassVar[dict[str, Any]] = {"parse": "official", "precision_counts_neutral": False}
+    judged = AutoDQJudge()
+
+    def score_sample(self, sample: Sample, response: str, ctx: ScoreContext) -> Verdict:
+        if ctx.option("parse") not in PARSE_MODES:
+            raise ConfigError(f"autodq: parse must be one of {PARSE_MODES}")
+        return Verdict(None, None)
+
+    def aggregate(self, rows: list[Row], ctx: ScoreContext) -> Aggregate:
+        counted = [(s, r) for s, r in rows if r.score is not None]
+        metrics: dict[str, dict[str, float | None]] = {}
+        subset_r, subset_p = [], []
+        for subset in _subset_order(rows):
+            rs, ps = _rp([(s, r) for s, r in counted if s.subset == subset])
+            metrics[subset] = _rpf(rs, ps)
+            if rs:
+                subset_r.append(mean(rs))
+                subset_p.append(mean(ps))
+        metrics["overall"] = _rpf(subset_r, subset_p)  # type: ignore[arg-type]
+        extra: dict[str, Any] = {"buckets": _buckets(counted), "parse": ctx.option("parse")}
+        notes = []
+        n_unjudged = sum(r.status == "unjudged" for _, r in rows)
+        if n_unjudged:
+            official = autodq.load_judge_spec(autodq.JUDGE)["official_model"]
+            notes.append(f"{n_unjudged} clips unjudged: AutoDQ needs an LLM judge (official: {official})")
+        if ctx.judge is not None:
+            extra["judge_model"] = ctx.judge.model
+        return Aggregate(metrics, notes, extra)

@@ -28,8 +28,8 @@ sources, and the merged numbers are means over tasks. All values are percentages
 Merged: ref_acc (mean of RAR, ECA, RVQ), gnd_f1 (TVG, EPM, TAL, EVS, VHD: the paper's "Mean F1"), cap_f1 and
 cap_sim (DVC, SLC), com_rec (TEM, GVQ); each only when all its tasks are present. The official log also prints a
 "Mean F1"/"Mean SentSim"/"Mean Acc" over all (task, source) groups: reported as *_sources.
-A missing prediction or an inference error is scored as an empty reply (status missing / error), which is how
-the official script treats an empty `a`. No intermediate rounding (the official rounds each group to 5 decimals).
+A missing prediction or an inference error is scored as an empty reply (status missing / error; policy
+`as_empty`), which is how the official script treats an empty `a`. No intermediate rounding (the official rounds each group to 5 decimals).
 BLEU, METEOR, ROUGE-L and CIDEr of DVC/SLC (printed by the official log, not reported by the paper) are not computed.
 """
 
@@ -38,20 +38,19 @@ from __future__ import annotations
 import random
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from tarsier_eval.data.sample import Sample
 from tarsier_eval.registry import SCORERS
 from tarsier_eval.scoring.aggregate import mean
+from tarsier_eval.scoring.framework import Aggregate, Row, Scorer, StatusPolicy, Verdict
 from tarsier_eval.scoring.metrics import sentsim
 from tarsier_eval.scoring.metrics.ptb import ptb_tokenize
 from tarsier_eval.scoring.metrics.temporal import densevid_iou, iou_matrix
 from tarsier_eval.scoring.parsers.etbench import parse_captions, parse_highlight, parse_spans, rule_option
-from tarsier_eval.scoring.types import Prediction, SampleResult, ScoreContext, TaskScores
-from tarsier_eval.task import TaskSpec
+from tarsier_eval.scoring.types import ScoreContext
 
 THRESHOLDS = (0.1, 0.3, 0.5, 0.7)
 MAX_PROPOSALS = 1000
@@ -64,28 +63,8 @@ MERGED = {
 }
 
 
-@dataclass
-class Item:
-    """One sample with the reply the official script would see ('' for a missing one) and its status."""
-
-    sample: Sample
-    reply: str
-    status: str = "ok"
-    error: str | None = None
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self.sample.meta
-
-
-@dataclass
-class Outcome:
-    parsed: Any
-    score: float | None
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-Group = tuple[dict[str, float], list[Outcome]]
+def _unparsed() -> Verdict:
+    return Verdict(None, 0.0, parsed_ok=False)
 
 
 def _pct(value: float) -> float:
@@ -97,59 +76,33 @@ def _hits(iou: float) -> list[bool]:
     return [iou >= t for t in THRESHOLDS]
 
 
-def _recall_group(items: list[Item], multi_gt: bool, prefix: str) -> Group:
-    """TVG/EPM (single GT span, "f1") and TEM (best of several GT spans, "r"/"mrec")."""
-    hits, ious, outcomes = [0] * len(THRESHOLDS), [], []
-    for item in items:
-        spans = parse_spans(item.reply)
-        if spans is None:
-            outcomes.append(Outcome(None, 0.0))
+# ---- one reply ------------------------------------------------------------------------------------------------
+def _first_span(sample: Sample, reply: str, ctx: ScoreContext) -> Verdict:
+    """TVG/EPM (single GT span) and TEM (best of several GT spans): the first parsed span's IoU hits."""
+    spans = parse_spans(reply)
+    if spans is None:
+        return _unparsed()
+    gt = sample.meta["tgt"] if sample.meta["task"] == "tem" else [sample.meta["tgt"]]
+    iou = float(np.max(iou_matrix(gt, [spans[0]])))
+    row = _hits(iou)
+    return Verdict(spans, sum(row) / len(row), {"iou": iou, "hits": row})
+
+
+def _tal(sample: Sample, reply: str, ctx: ScoreContext) -> Verdict:
+    spans = parse_spans(reply)
+    if spans is None:
+        return _unparsed()
+    iou = iou_matrix(sample.meta["tgt"], spans)  # (GT, predictions), float32 as the official tensors
+    row = []
+    for t in THRESHOLDS:
+        thr = np.float32(t)
+        if np.max(iou) < thr:
+            row.append(0.0)
             continue
-        gt = item.meta["tgt"] if multi_gt else [item.meta["tgt"]]
-        iou = float(np.max(iou_matrix(gt, [spans[0]])))
-        row = _hits(iou)
-        hits = [h + r for h, r in zip(hits, row, strict=True)]
-        ious.append(0.0 if np.isnan(iou) else iou)
-        outcomes.append(Outcome(spans, sum(row) / len(row), {"iou": iou}))
-    n = len(items)
-    recalls = [h / n for h in hits]
-    metrics = {f"{prefix}@{t}": _pct(r) for t, r in zip(THRESHOLDS, recalls, strict=True)}
-    metrics["mrec" if prefix == "r" else "f1"] = _pct(sum(recalls) / len(recalls))
-    metrics["miou"] = _pct(sum(ious) / n)
-    return metrics, outcomes
-
-
-def _tvg(items: list[Item], ctx: ScoreContext) -> Group:
-    return _recall_group(items, multi_gt=False, prefix="f1")
-
-
-def _tem(items: list[Item], ctx: ScoreContext) -> Group:
-    return _recall_group(items, multi_gt=True, prefix="r")
-
-
-def _tal(items: list[Item], ctx: ScoreContext) -> Group:
-    totals, outcomes = [0.0] * len(THRESHOLDS), []
-    for item in items:
-        spans = parse_spans(item.reply)
-        if spans is None:
-            outcomes.append(Outcome(None, 0.0))
-            continue
-        iou = iou_matrix(item.meta["tgt"], spans)  # (GT, predictions), float32 as the official tensors
-        row = []
-        for t in THRESHOLDS:
-            thr = np.float32(t)
-            if np.max(iou) < thr:
-                row.append(0.0)
-                continue
-            rec = float(np.mean(np.max(iou, axis=1) >= thr, dtype=np.float32))
-            prc = float(np.mean(np.max(iou, axis=0) >= thr, dtype=np.float32))
-            row.append(2 * prc * rec / (prc + rec) if prc + rec else 0.0)
-        totals = [a + b for a, b in zip(totals, row, strict=True)]
-        outcomes.append(Outcome(spans, sum(row) / len(row), {"f1_at": row}))
-    f1s = [x / len(items) for x in totals]
-    metrics = {f"f1@{t}": _pct(f) for t, f in zip(THRESHOLDS, f1s, strict=True)}
-    metrics["f1"] = _pct(sum(f1s) / len(f1s))
-    return metrics, outcomes
+        rec = float(np.mean(np.max(iou, axis=1) >= thr, dtype=np.float32))
+        prc = float(np.mean(np.max(iou, axis=0) >= thr, dtype=np.float32))
+        row.append(2 * prc * rec / (prc + rec) if prc + rec else 0.0)
+    return Verdict(spans, sum(row) / len(row), {"f1_at": row})
 
 
 def _bins(spans: list[list[float]]) -> set[int]:
@@ -160,37 +113,24 @@ def _bins(spans: list[list[float]]) -> set[int]:
     return covered
 
 
-def _evs(items: list[Item], ctx: ScoreContext) -> Group:
-    scores, outcomes = [], []
-    count_unparsed = bool(ctx.option("evs_count_unparsed", False))
-    for item in items:
-        spans = parse_spans(item.reply)
-        if spans is None:
-            outcomes.append(Outcome(None, 0.0 if count_unparsed else None))
-            if count_unparsed:
-                scores.append(0.0)
-            continue
-        gt, pred = _bins(item.meta["tgt"]), _bins(spans)
-        tp, fp, fn = len(gt & pred), len(pred - gt), len(gt - pred)
-        f1 = 0.0 if tp == 0 else 2 * (tp / (tp + fp)) * (tp / (tp + fn)) / (tp / (tp + fp) + tp / (tp + fn))
-        scores.append(f1)
-        outcomes.append(Outcome(spans, f1, {"tp": tp, "fp": fp, "fn": fn}))
-    return {"f1": _pct(sum(scores) / len(scores)) if scores else 0.0}, outcomes
+def _evs(sample: Sample, reply: str, ctx: ScoreContext) -> Verdict:
+    spans = parse_spans(reply)
+    if spans is None:
+        return Verdict(None, 0.0 if ctx.option("evs_count_unparsed") else None, parsed_ok=False)
+    gt, pred = _bins(sample.meta["tgt"]), _bins(spans)
+    tp, fp, fn = len(gt & pred), len(pred - gt), len(gt - pred)
+    f1 = 0.0 if tp == 0 else 2 * (tp / (tp + fp)) * (tp / (tp + fn)) / (tp / (tp + fp) + tp / (tp + fn))
+    return Verdict(spans, f1, {"tp": tp, "fp": fp, "fn": fn})
 
 
-def _vhd(items: list[Item], ctx: ScoreContext) -> Group:
-    hits, outcomes = 0, []
-    for item in items:
-        second = parse_highlight(item.reply)
-        if second is None:
-            outcomes.append(Outcome(None, 0.0))
-            continue
-        gt = item.meta["tgt"]
-        annotators = gt if isinstance(gt[0][0], list) else [gt]
-        hit = any(span[0] <= second <= span[1] for spans in annotators for span in spans)
-        hits += hit
-        outcomes.append(Outcome(second, float(hit)))
-    return {"f1": _pct(hits / len(items))}, outcomes
+def _vhd(sample: Sample, reply: str, ctx: ScoreContext) -> Verdict:
+    second = parse_highlight(reply)
+    if second is None:
+        return _unparsed()
+    gt = sample.meta["tgt"]
+    annotators = gt if isinstance(gt[0][0], list) else [gt]
+    hit = any(span[0] <= second <= span[1] for spans in annotators for span in spans)
+    return Verdict(second, float(hit))
 
 
 def _option_texts(options: list[Any]) -> list[str]:
@@ -198,57 +138,39 @@ def _option_texts(options: list[Any]) -> list[str]:
     return [f"({chr(ord('A') + i)}) {text}" for i, text in enumerate(rendered)]
 
 
-def _choose(item: Item, ctx: ScoreContext, paren_search: bool) -> tuple[int | None, dict[str, Any]]:
+def _choose(sample: Sample, reply: str, ctx: ScoreContext, paren_search: bool) -> tuple[int | None, dict[str, Any]]:
     """The chosen option index (None for an empty reply) and how it was chosen."""
-    options = item.meta["o"]
-    rule = rule_option(item.reply, len(options), paren_search=paren_search)
+    options = sample.meta["o"]
+    rule = rule_option(reply, len(options), paren_search=paren_search)
     if rule.empty:
         return None, {"method": "empty", "failed": True}
     if rule.index is not None:
         return rule.index, {"method": "rule", "failed": False}
-    device = ctx.option("sentsim_device", "cpu")
-    index = sentsim.best_match(rule.text, _option_texts(options), device)
+    index = sentsim.best_match(rule.text, _option_texts(options), ctx.option("sentsim_device"))
     return index, {"method": "similarity", "failed": not rule.matched}
 
 
-def _mcq(items: list[Item], ctx: ScoreContext) -> Group:
-    hits, outcomes = 0, []
-    for item in items:
-        index, detail = _choose(item, ctx, paren_search=True)
-        correct = index is not None and index == item.meta["p"]
-        hits += correct
-        outcomes.append(Outcome(index, float(correct), detail))
-    return {"accuracy": _pct(hits / len(items))}, outcomes
+def _mcq(sample: Sample, reply: str, ctx: ScoreContext) -> Verdict:
+    index, detail = _choose(sample, reply, ctx, paren_search=True)
+    correct = index is not None and index == sample.meta["p"]
+    return Verdict(index, float(correct), detail, index is not None and not detail["failed"])
 
 
-def _gvq(items: list[Item], ctx: ScoreContext) -> Group:
-    hits, ious, n_correct, outcomes = [0] * len(THRESHOLDS), [], 0, []
-    for item in items:
-        index, detail = _choose(item, ctx, paren_search=False)
-        correct = index is not None and index == item.meta["p"]
-        detail["correct"] = correct
-        row = [False] * len(THRESHOLDS)
-        detail["failed"] = detail["method"] == "empty"  # the official Failed: empty, or correct without a span
-        if correct:
-            n_correct += 1
-            spans = parse_spans(item.reply)
-            detail["failed"] = spans is None
-            if spans is not None:
-                iou = float(np.max(iou_matrix([item.meta["tgt"]], [spans[0]])))
-                row = _hits(iou)
-                ious.append(0.0 if np.isnan(iou) else iou)
-                detail["iou"] = iou
-        hits = [h + r for h, r in zip(hits, row, strict=True)]
-        outcomes.append(Outcome(index, sum(row) / len(row), detail))
-    n = len(items)
-    recalls = [h / n for h in hits]
-    metrics = {f"r@{t}": _pct(r) for t, r in zip(THRESHOLDS, recalls, strict=True)}
-    metrics.update(mrec=_pct(sum(recalls) / len(recalls)), accuracy=_pct(n_correct / n), miou=_pct(sum(ious) / n))
-    return metrics, outcomes
-
-
-def _random_string(rng: random.Random) -> str:
-    return "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(10, 20)))
+def _gvq(sample: Sample, reply: str, ctx: ScoreContext) -> Verdict:
+    index, detail = _choose(sample, reply, ctx, paren_search=False)
+    correct = index is not None and index == sample.meta["p"]
+    detail["correct"] = correct
+    detail["failed"] = detail["method"] == "empty"  # the official Failed: empty, or correct without a span
+    row = [False] * len(THRESHOLDS)
+    if correct:
+        spans = parse_spans(reply)
+        detail["failed"] = spans is None
+        if spans is not None:
+            iou = float(np.max(iou_matrix([sample.meta["tgt"]], [spans[0]])))
+            row = _hits(iou)
+            detail["iou"] = iou
+    detail["hits"] = row
+    return Verdict(index, sum(row) / len(row), detail, index is not None and not detail["failed"])
 
 
 def _detection(gt: list[list[float]], pred: list[list[float]], t: float) -> tuple[float, float]:
@@ -262,25 +184,84 @@ def _detection(gt: list[list[float]], pred: list[list[float]], t: float) -> tupl
     return len(preds) / len(pred), len(refs) / len(gt)
 
 
-def _dvc(items: list[Item], ctx: ScoreContext) -> Group:
-    videos: dict[str, tuple[list[list[float]], list[str], list[list[float]], list[str]]] = {}
-    outcomes = []
-    for item in items:
-        parsed = parse_captions(item.reply)
-        if parsed is None:
-            outcomes.append(Outcome(None, 0.0))
-            continue
-        spans, caps = parsed[0][:MAX_PROPOSALS], parsed[1][:MAX_PROPOSALS]
-        videos[item.meta["video"]] = (item.meta["tgt"], item.meta["g"], spans, caps)
-        pr = [_detection(item.meta["tgt"], spans, t) for t in THRESHOLDS]
-        f1 = [2 * p * r / (p + r) if p + r else 0.0 for p, r in pr]
-        outcomes.append(
-            Outcome([[s, c] for s, c in zip(spans, caps, strict=True)], sum(f1) / len(f1), {"precision_recall": pr})
-        )
-    scale = len(videos) / len(items)
+def _dvc(sample: Sample, reply: str, ctx: ScoreContext) -> Verdict:
+    parsed = parse_captions(reply)
+    if parsed is None:
+        return _unparsed()
+    spans, caps = parsed[0][:MAX_PROPOSALS], parsed[1][:MAX_PROPOSALS]
+    pr = [_detection(sample.meta["tgt"], spans, t) for t in THRESHOLDS]
+    f1 = [2 * p * r / (p + r) if p + r else 0.0 for p, r in pr]
+    return Verdict([[s, c] for s, c in zip(spans, caps, strict=True)], sum(f1) / len(f1), {"precision_recall": pr})
+
+
+REPLY: dict[str, Callable[[Sample, str, ScoreContext], Verdict]] = {
+    "tvg": _first_span, "epm": _first_span, "tem": _first_span, "tal": _tal, "evs": _evs, "vhd": _vhd,
+    "dvc": _dvc, "slc": _dvc, "rar": _mcq, "eca": _mcq, "rvq": _mcq, "gvq": _gvq,
+}  # fmt: skip
+
+
+# ---- one (task, source) group ---------------------------------------------------------------------------------
+def _summed(rows: list[Row], key: str) -> list[float]:
+    """Per threshold, the sum over rows of detail[key] (a row without it adds nothing)."""
+    totals = [0.0] * len(THRESHOLDS)
+    for _, r in rows:
+        totals = [a + float(b) for a, b in zip(totals, r.detail.get(key, [0.0] * len(THRESHOLDS)), strict=True)]
+    return totals
+
+
+def _ious(rows: list[Row]) -> float:
+    return sum(0.0 if np.isnan(r.detail["iou"]) else r.detail["iou"] for _, r in rows if "iou" in r.detail)
+
+
+def _recall_group(rows: list[Row], ctx: ScoreContext) -> dict[str, float]:
+    n = len(rows)
+    recalls = [h / n for h in _summed(rows, "hits")]
+    prefix = "r" if rows[0][0].meta["task"] == "tem" else "f1"
+    metrics = {f"{prefix}@{t}": _pct(r) for t, r in zip(THRESHOLDS, recalls, strict=True)}
+    metrics["mrec" if prefix == "r" else "f1"] = _pct(sum(recalls) / len(recalls))
+    metrics["miou"] = _pct(_ious(rows) / n)
+    return metrics
+
+
+def _tal_group(rows: list[Row], ctx: ScoreContext) -> dict[str, float]:
+    f1s = [x / len(rows) for x in _summed(rows, "f1_at")]
+    metrics = {f"f1@{t}": _pct(f) for t, f in zip(THRESHOLDS, f1s, strict=True)}
+    metrics["f1"] = _pct(sum(f1s) / len(f1s))
+    return metrics
+
+
+def _evs_group(rows: list[Row], ctx: ScoreContext) -> dict[str, float]:
+    scores = [r.score for _, r in rows if r.score is not None]
+    return {"f1": _pct(sum(scores) / len(scores)) if scores else 0.0}
+
+
+def _hit_group(rows: list[Row], ctx: ScoreContext) -> dict[str, float]:
+    key = "accuracy" if rows[0][0].meta["task"] in ("rar", "eca", "rvq") else "f1"
+    return {key: _pct(sum(r.score or 0.0 for _, r in rows) / len(rows))}
+
+
+def _gvq_group(rows: list[Row], ctx: ScoreContext) -> dict[str, float]:
+    n = len(rows)
+    recalls = [h / n for h in _summed(rows, "hits")]
+    metrics = {f"r@{t}": _pct(r) for t, r in zip(THRESHOLDS, recalls, strict=True)}
+    n_correct = sum(bool(r.detail.get("correct")) for _, r in rows)
+    metrics.update(mrec=_pct(sum(recalls) / len(recalls)), accuracy=_pct(n_correct / n), miou=_pct(_ious(rows) / n))
+    return metrics
+
+
+def _random_string(rng: random.Random) -> str:
+    return "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(10, 20)))
+
+
+def _dvc_group(rows: list[Row], ctx: ScoreContext) -> dict[str, float]:
+    videos: dict[str, tuple[Any, Any, list[list[float]], list[str]]] = {}
+    for s, r in rows:
+        if r.parsed is not None:
+            videos[s.meta["video"]] = (s.meta["tgt"], s.meta["g"], [e[0] for e in r.parsed], [e[1] for e in r.parsed])
+    scale = len(videos) / len(rows)
     metrics: dict[str, float] = {}
     f1s, sims, precisions, recalls = [], [], [], []
-    rng = ctx.rng(f"etbench/{items[0].sample.subset}/{items[0].meta['source']}")
+    rng = ctx.rng(f"etbench/{rows[0][0].subset}/{rows[0][0].meta['source']}")
     for t in THRESHOLDS:
         pr = [_detection(gt, pred, t) for gt, _, pred, _ in videos.values()]
         p = sum(x[0] for x in pr) / len(pr) * scale if pr else 0.0
@@ -292,7 +273,7 @@ def _dvc(items: list[Item], ctx: ScoreContext) -> Group:
         metrics[f"f1@{t}"] = _pct(f1s[-1])
     metrics.update(f1=_pct(sum(f1s) / len(f1s)), sim=_pct(sum(sims) / len(sims)))
     metrics.update(precision=_pct(sum(precisions) / len(precisions)), recall=_pct(sum(recalls) / len(recalls)))
-    return metrics, outcomes
+    return metrics
 
 
 def _caption_similarity(videos: dict, t: float, rng: random.Random, ctx: ScoreContext) -> float:
@@ -303,25 +284,18 @@ def _caption_similarity(videos: dict, t: float, rng: random.Random, ctx: ScoreCo
             matched = [gt_caps[j] for j, g in enumerate(gt) if densevid_iou(span, g) >= t]
             for ref in matched or [_random_string(rng)]:
                 pairs.append((video, ptb_tokenize(caption), ptb_tokenize(ref)))
-    scores = sentsim.dot_scores([p[2] for p in pairs], [p[1] for p in pairs], ctx.option("sentsim_device", "cpu"))
+    scores = sentsim.dot_scores([p[2] for p in pairs], [p[1] for p in pairs], ctx.option("sentsim_device"))
     per_video: dict[str, list[float]] = {}
     for (video, _, _), score in zip(pairs, scores, strict=True):
         per_video.setdefault(video, []).append(score)
     return sum(sum(v) / len(v) for v in per_video.values()) / len(videos)
 
 
-EVALUATORS: dict[str, Callable[[list[Item], ScoreContext], Group]] = {
-    "tvg": _tvg, "epm": _tvg, "tal": _tal, "evs": _evs, "vhd": _vhd, "dvc": _dvc, "slc": _dvc,
-    "rar": _mcq, "eca": _mcq, "rvq": _mcq, "tem": _tem, "gvq": _gvq,
+GROUP: dict[str, Callable[[list[Row], ScoreContext], dict[str, float]]] = {
+    "tvg": _recall_group, "epm": _recall_group, "tem": _recall_group, "tal": _tal_group, "evs": _evs_group,
+    "vhd": _hit_group, "dvc": _dvc_group, "slc": _dvc_group, "rar": _hit_group, "eca": _hit_group,
+    "rvq": _hit_group, "gvq": _gvq_group,
 }  # fmt: skip
-
-
-def _item(sample: Sample, pred: Prediction | None) -> Item:
-    if pred is None:
-        return Item(sample, "", "missing", "no prediction")
-    if pred.error is not None or pred.response is None:
-        return Item(sample, "", "error", pred.error)
-    return Item(sample, pred.response)
 
 
 def _task_means(per_source: dict[tuple[str, str], dict[str, float]]) -> dict[str, dict[str, float | None]]:
@@ -342,46 +316,31 @@ def _overall(tasks: dict, per_source: dict) -> dict[str, float | None]:
 
 
 @SCORERS.register("etbench")
-def score_etbench(
-    spec: TaskSpec, samples: list[Sample], predictions: dict[str, Prediction], ctx: ScoreContext
-) -> TaskScores:
-    groups: dict[tuple[str, str], list[Item]] = {}
-    for sample in samples:
-        groups.setdefault((sample.meta["task"], sample.meta["source"]), []).append(
-            _item(sample, predictions.get(sample.sample_id))
-        )
-    per_source: dict[tuple[str, str], dict[str, float]] = {}
-    by_id: dict[str, SampleResult] = {}
-    failed: dict[str, int] = {}
-    for (task, source), items in groups.items():
-        per_source[(task, source)], outcomes = EVALUATORS[task](items, ctx)
-        failed[f"{task}/{source}"] = 0
-        for item, out in zip(items, outcomes, strict=True):
-            unparsed = out.parsed is None or out.detail.get("failed", False)
-            failed[f"{task}/{source}"] += unparsed
-            status = item.status if item.status != "ok" else ("unparsed" if unparsed else "ok")
-            by_id[item.sample.sample_id] = SampleResult(
-                item.sample.sample_id,
-                item.sample.subset,
-                status,
-                out.parsed,
-                out.score,
-                out.detail,
-                item.error,  # type: ignore[arg-type]
-            )
-    tasks = _task_means(per_source)
-    metrics: dict[str, dict[str, float | None]] = dict(tasks)
-    metrics.update({f"{task}/{source}": dict(m) for (task, source), m in per_source.items()})
-    metrics["overall"] = _overall(tasks, per_source)
-    notes = [
-        "task metric = mean over its sources; merged metrics = mean over tasks (official 'Merged' table)",
-        "TVG/EPM 'F1' is recall@1 over IoU 0.1/0.3/0.5/0.7; VHD 'F1' is the highlight hit rate",
-        "EVS leaves unparsed replies out of its mean (official)"
-        if not ctx.option("evs_count_unparsed", False)
-        else "EVS counts unparsed replies as 0 (evs_count_unparsed)",
-    ]
-    missing = [name for name, value in metrics["overall"].items() if value is None]
-    if missing:
-        notes.append(f"not computed (tasks absent): {', '.join(missing)}")
-    results = [by_id[s.sample_id] for s in samples]
-    return TaskScores(spec.name, spec.headline, metrics, results, notes, {"failed": failed})
+class ETBench(Scorer):
+    policy = StatusPolicy(missing="as_empty", error="as_empty")
+    options: ClassVar[dict[str, Any]] = {"evs_count_unparsed": False, "sentsim_device": "cpu"}
+
+    def score_sample(self, sample: Sample, response: str, ctx: ScoreContext) -> Verdict:
+        return REPLY[sample.meta["task"]](sample, response, ctx)
+
+    def aggregate(self, rows: list[Row], ctx: ScoreContext) -> Aggregate:
+        groups: dict[tuple[str, str], list[Row]] = {}
+        for s, r in rows:
+            groups.setdefault((s.meta["task"], s.meta["source"]), []).append((s, r))
+        per_source = {key: GROUP[key[0]](members, ctx) for key, members in groups.items()}
+        failed = {f"{task}/{source}": sum(r.parsed is None or bool(r.detail.get("failed")) for _, r in members)
+                  for (task, source), members in groups.items()}  # fmt: skip
+        tasks = _task_means(per_source)
+        metrics: dict[str, dict[str, float | None]] = dict(tasks)
+        metrics.update({f"{task}/{source}": dict(m) for (task, source), m in per_source.items()})
+        metrics["overall"] = _overall(tasks, per_source)
+        notes = [
+            "task metric = mean over its sources; merged metrics = mean over tasks (official 'Merged' table)",
+            "TVG/EPM 'F1' is recall@1 over IoU 0.1/0.3/0.5/0.7; VHD 'F1' is the highlight hit rate",
+            "EVS counts unparsed replies as 0 (evs_count_unparsed)" if ctx.option("evs_count_unparsed")
+            else "EVS leaves unparsed replies out of its mean (official)",
+        ]  # fmt: skip
+        missing = [name for name, value in metrics["overall"].items() if value is None]
+        if missing:
+            notes.append(f"not computed (tasks absent): {', '.join(missing)}")
+        return Aggregate(metrics, notes, {"failed": failed})

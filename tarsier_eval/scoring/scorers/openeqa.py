@@ -4,33 +4,34 @@ Per question (official):
 - the prediction is cut after its LAST period when one is followed by more text ("Red. It is" -> "Red.";
   "3.5 meters" -> "3." too: the official rule, kept); an empty prediction is not cut and is still judged.
 - the judge (judges/openeqa_llm_match.yaml; prompt mmbench.txt, or mmbench-extra.txt when the item has
-  `extra_answers`) replies a mark read by `parse_score`: the whole reply if it is all digits, else the integer
+  `extra_answers`) replies a mark read by `parse_mark`: the whole reply if it is all digits, else the integer
   after "Your mark:" up to the line end; anything else is unreadable (the official script crashes): here the
-  question is `judge_failed` (no score, asked again next run). `parse: lenient` reads the first digit 1-5 instead.
-- a null prediction (here: an inference error) scores mark 0 without a judge call.
+  question is `judge_failed` (no score, asked again next run). Option `parse: lenient` reads the first digit 1-5.
+- a null prediction (here: an inference error) scores mark 0 without a judge call (policy `error: wrong`).
 - score = 100 * (clip(mark, 1, 5) - 1) / 4; LLM-Match = mean over scored questions.
 Aggregation: overall, per category (the sample subset) and per scene set (HM3D = hm3d-v0, ScanNet = scannet-v0).
 Questions without a prediction: the official script refuses to run unless every question is answered and with
-`--force` scores only the answered ones, so they are left out by default (status "missing");
-`missing: zero` counts them as a null answer (0).
-Without a judge every answered question is "unjudged" and the scores are None.
+`--force` scores only the answered ones, so they are left out by default (policy `missing: exclude`;
+`missing: wrong` counts them as a null answer, 0). Without a judge every answered question is "unjudged".
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any, ClassVar
 
 from tarsier_eval.data.sample import Sample
 from tarsier_eval.errors import ConfigError
-from tarsier_eval.judges.base import JudgeParseError, JudgeRequest
+from tarsier_eval.judges.base import JudgeOutcome, JudgeParseError, JudgeRequest
 from tarsier_eval.judges.prompts import load_judge_spec, load_prompt
 from tarsier_eval.registry import SCORERS
 from tarsier_eval.scoring.aggregate import mean
-from tarsier_eval.scoring.types import Prediction, SampleResult, ScoreContext, TaskScores
-from tarsier_eval.task import TaskSpec
+from tarsier_eval.scoring.framework import Aggregate, JudgedStage, Row, Scorer, StatusPolicy, Table, Verdict
+from tarsier_eval.scoring.types import ScoreContext
 
 JUDGE = "openeqa_llm_match"
 SCENE_SETS = {"hm3d-v0": "HM3D", "scannet-v0": "ScanNet"}
+PARSE_MODES = ("official", "lenient")
 _TAG = "Your mark:"
 _LENIENT = re.compile(r"[1-5]")
 
@@ -86,72 +87,51 @@ def judge_request(sample: Sample, prediction: str, lenient: bool = False) -> Jud
     )
 
 
-def _metrics(samples: list[Sample], results: list[SampleResult]) -> dict[str, dict[str, float | None]]:
-    pairs = list(zip(samples, results, strict=True))
+class MarkJudge(JudgedStage):
+    desc = "openeqa"
+
+    def requests(self, sample: Sample, response: str, verdict: Verdict, ctx: ScoreContext) -> list[JudgeRequest]:
+        return [judge_request(sample, verdict.parsed, lenient=ctx.option("parse") == "lenient")]
+
+    def apply(self, sample: Sample, verdict: Verdict, outcomes: list[JudgeOutcome], ctx: ScoreContext) -> Verdict:
+        mark = outcomes[0].value
+        return Verdict(verdict.parsed, mark_to_score(mark), {"mark": mark, "judge_reply": outcomes[0].text})
+
+
+def _llm_match(rows: list[Row], ctx: ScoreContext) -> Table:
     groups: dict[str, list[float]] = {"overall": []}
-    for s, _ in pairs:
+    for s, _ in rows:
         groups.setdefault(s.subset, [])
     for name in SCENE_SETS.values():
         groups[name] = []
-    for s, r in pairs:
+    for s, r in rows:
         if r.score is None:
             continue
         for key in ("overall", s.subset, SCENE_SETS.get(s.meta.get("scene_set", ""))):
             if key is not None:
                 groups[key].append(r.score)
-    return {k: {"llm_match": mean(v)} for k, v in groups.items()}
+    return {k: {"llm_match": mean(v) if ctx.judge is not None else None} for k, v in groups.items()}
 
 
 @SCORERS.register("openeqa_llm_match")
-def score_openeqa(spec: TaskSpec, samples: list[Sample], predictions: dict[str, Prediction], ctx: ScoreContext):
-    parse_mode, missing_mode = ctx.option("parse", "official"), ctx.option("missing", "exclude")
-    if parse_mode not in ("official", "lenient") or missing_mode not in ("exclude", "zero"):
-        raise ConfigError(f"openeqa_llm_match: parse must be official|lenient, missing exclude|zero ({spec.path})")
-    results: list[SampleResult] = []
-    requests: list[JudgeRequest] = []
-    for s in samples:
-        pred = predictions.get(s.sample_id)
-        if pred is None:
-            zero = missing_mode == "zero"
-            results.append(SampleResult(s.sample_id, s.subset, "missing", score=0.0 if zero else None,
-                                        detail={"mark": 0} if zero else {}))  # fmt: skip
-        elif pred.response is None:
-            results.append(SampleResult(s.sample_id, s.subset, "error", score=0.0, detail={"mark": 0},
-                                        error=pred.error))  # fmt: skip
-        else:
-            cut = cut_after_last_period(pred.response) if pred.response else pred.response
-            if ctx.judge is None:
-                results.append(SampleResult(s.sample_id, s.subset, "unjudged", parsed=cut))
-            else:
-                results.append(SampleResult(s.sample_id, s.subset, "ok", parsed=cut))
-                requests.append(judge_request(s, cut, lenient=parse_mode == "lenient"))
-    if requests and ctx.judge is not None:
-        outcomes = {o.key: o for o in ctx.judge.run(requests, desc=spec.name)}
-        for r in results:
-            if r.status != "ok":
-                continue
-            outcome = outcomes[r.sample_id]
-            if not outcome.ok:
-                r.status, r.error = "judge_failed", outcome.error
-                r.detail = {"judge_reply": outcome.text}
-                continue
-            r.score = mark_to_score(outcome.value)
-            r.detail = {"mark": outcome.value, "judge_reply": outcome.text}
-    notes = []
-    counts = {k: sum(r.status == k for r in results) for k in ("unjudged", "judge_failed", "missing", "error")}
-    if counts["unjudged"]:
-        official = load_judge_spec(JUDGE)["official_model"]
-        notes.append(f"{counts['unjudged']} questions unjudged: LLM-Match needs an LLM judge "
-                     f"(--judge-base-url/--judge-model; official judge {official}); scores are None")  # fmt: skip
-    if counts["judge_failed"]:
-        notes.append(f"{counts['judge_failed']} questions judge_failed (unreadable mark): left out; rerun to retry")
-    if counts["missing"]:
-        how = "counted as 0" if missing_mode == "zero" else "left out, as the official script with --force"
-        notes.append(f"{counts['missing']} questions without a prediction: {how}")
-    if counts["error"]:
-        notes.append(f"{counts['error']} inference errors scored 0, as a null answer in the official script")
-    metrics = _metrics(samples, results)
-    if ctx.judge is None:
-        metrics = {k: {"llm_match": None} for k in metrics}
-    extra = {"parse": parse_mode, **({"judge_model": ctx.judge.model} if ctx.judge is not None else {})}
-    return TaskScores(spec.name, spec.headline, metrics, results, notes, extra)
+class OpenEQALLMMatch(Scorer):
+    policy = StatusPolicy(missing="exclude")
+    options: ClassVar[dict[str, Any]] = {"parse": "official"}
+    judged = MarkJudge()
+    metrics = (_llm_match,)
+
+    def score_sample(self, sample: Sample, response: str, ctx: ScoreContext) -> Verdict:
+        if ctx.option("parse") not in PARSE_MODES:
+            raise ConfigError(f"openeqa_llm_match: parse must be one of {PARSE_MODES}")
+        return Verdict(cut_after_last_period(response) if response else response, None)
+
+    def aggregate(self, rows: list[Row], ctx: ScoreContext) -> Aggregate:
+        result = super().aggregate(rows, ctx)
+        result.extra["parse"] = ctx.option("parse")
+        n_unjudged = sum(r.status == "unjudged" for _, r in rows)
+        if n_unjudged:
+            official = load_judge_spec(JUDGE)["official_model"]
+            result.notes.append(f"{n_unjudged} questions unjudged: LLM-Match needs an LLM judge (official: {official})")
+        if ctx.judge is not None:
+            result.extra["judge_model"] = ctx.judge.model
+        return result

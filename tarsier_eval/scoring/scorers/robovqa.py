@@ -18,14 +18,15 @@ QAs without a prediction, or with an inference error, score 0 (status missing / 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any, ClassVar
 
 from sacrebleu.metrics import BLEU
 
 from tarsier_eval.data.sample import Sample
 from tarsier_eval.registry import SCORERS
 from tarsier_eval.scoring.aggregate import mean
-from tarsier_eval.scoring.types import Prediction, SampleResult, ScoreContext, TaskScores
-from tarsier_eval.task import TaskSpec
+from tarsier_eval.scoring.framework import Aggregate, Row, Scorer, Verdict
+from tarsier_eval.scoring.types import SampleResult, ScoreContext
 
 ORDERS = (1, 2, 3, 4)
 
@@ -47,6 +48,13 @@ def sentence_bleus(hypothesis: str, reference: str, lowercase: bool = False) -> 
     return {f"bleu{n}": _bleu(n, lowercase).sentence_score(hypothesis, [reference]).score for n in ORDERS}
 
 
+def _bleus(result: SampleResult) -> dict[str, float] | None:
+    """A counted QA's BLEU-1..4 (0 for one without a usable prediction), None for one left out."""
+    if result.score is None:
+        return None
+    return {f"bleu{n}": result.detail.get(f"bleu{n}", 0.0) for n in ORDERS}
+
+
 def _summary(rows: list[dict[str, float]]) -> dict[str, float | None]:
     out = {f"bleu{n}": mean(r[f"bleu{n}"] for r in rows) for n in ORDERS}
     values = [v for v in out.values() if v is not None]
@@ -55,26 +63,20 @@ def _summary(rows: list[dict[str, float]]) -> dict[str, float | None]:
 
 
 @SCORERS.register("robovqa_bleu")
-def score_robovqa(spec: TaskSpec, samples: list[Sample], predictions: dict[str, Prediction], ctx: ScoreContext):
-    keep_prefix, lowercase = bool(ctx.option("keep_answer_prefix", False)), bool(ctx.option("lowercase", False))
-    zero = {f"bleu{n}": 0.0 for n in ORDERS}
-    results: list[SampleResult] = []
-    for s in samples:
-        pred = predictions.get(s.sample_id)
-        if pred is None or pred.response is None:
-            status = "missing" if pred is None else "error"
-            results.append(SampleResult(s.sample_id, s.subset, status, score=0.0, detail=dict(zero),
-                                        error=pred.error if pred else None))  # fmt: skip
-            continue
-        hyp = pred.response.strip()
-        detail = sentence_bleus(hyp, reference_text(s.answer, keep_prefix), lowercase)
-        results.append(SampleResult(s.sample_id, s.subset, "ok", parsed=hyp, score=detail["bleu4"], detail=detail))
-    metrics: dict[str, dict[str, float | None]] = {"overall": _summary([r.detail for r in results])}
-    for subset in dict.fromkeys(s.subset for s in samples):
-        metrics[subset] = _summary([r.detail for r in results if r.subset == subset])
-    notes = ["sentence BLEU (sacrebleu 13a, exp smoothing, effective order), mean over QAs; no official aggregate"]
-    n_zero = sum(r.status in ("missing", "error") for r in results)
-    if n_zero:
-        notes.append(f"{n_zero} QAs without a usable prediction scored BLEU 0")
-    return TaskScores(spec.name, spec.headline, metrics, results, notes,
-                      {"keep_answer_prefix": keep_prefix, "lowercase": lowercase})  # fmt: skip
+class RoboVQABleu(Scorer):
+    options: ClassVar[dict[str, Any]] = {"keep_answer_prefix": False, "lowercase": False}
+
+    def score_sample(self, sample: Sample, response: str, ctx: ScoreContext) -> Verdict:
+        hyp = response.strip()
+        reference = reference_text(sample.answer, bool(ctx.option("keep_answer_prefix")))
+        detail = sentence_bleus(hyp, reference, bool(ctx.option("lowercase")))
+        return Verdict(hyp, detail["bleu4"], detail)
+
+    def aggregate(self, rows: list[Row], ctx: ScoreContext) -> Aggregate:
+        counted = [(s.subset, b) for s, r in rows if (b := _bleus(r)) is not None]
+        metrics: dict[str, dict[str, float | None]] = {"overall": _summary([b for _, b in counted])}
+        for subset in dict.fromkeys(s.subset for s, _ in rows):
+            metrics[subset] = _summary([b for name, b in counted if name == subset])
+        notes = ["sentence BLEU (sacrebleu 13a, exp smoothing, effective order), mean over QAs; no official aggregate"]
+        extra = {"keep_answer_prefix": ctx.option("keep_answer_prefix"), "lowercase": ctx.option("lowercase")}
+        return Aggregate(metrics, notes, extra)

@@ -1,7 +1,6 @@
 """Vinoground text, video and group scores, exactly as the official get_score_all.py computes them.
 
-An item is correct iff `response[:len(GT)].lower() == GT.lower()` (the reply's first character is the letter;
-"(A)", "**A**", "The answer is A" and a leading space are wrong, "a" is right, an empty reply is wrong). Pair k is
+Parser `vinoground_first_char`: an item is correct iff `response[:len(GT)].lower() == GT.lower()`. Pair k is
 text-correct iff both its text items are, video-correct iff both video items are, group-correct iff both; scores
 are percentages of pairs, overall ("all") and per category (major and minor, a pair counts in each of its).
 
@@ -14,35 +13,16 @@ With `missing_aborts_pair: false` a missing reply is simply wrong. Predictions w
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any, ClassVar
 
-from tarsier_eval.data.sample import Sample
 from tarsier_eval.registry import SCORERS
 from tarsier_eval.scoring.aggregate import pct
-from tarsier_eval.scoring.types import Prediction, SampleResult, ScoreContext, TaskScores
-from tarsier_eval.task import TaskSpec
+from tarsier_eval.scoring.framework import Aggregate, ParsedAnswerScorer, Row
+from tarsier_eval.scoring.types import SampleResult, ScoreContext
 
 
 class _Missing(Exception):
     """A reply the official script would look up and not find."""
-
-
-def first_char_correct(response: str, gt: str) -> bool:
-    return response[: len(gt)].lower() == gt.lower()
-
-
-def _results(samples: list[Sample], predictions: dict[str, Prediction]) -> dict[str, SampleResult]:
-    out = {}
-    for s in samples:
-        pred = predictions.get(s.sample_id)
-        if pred is None or pred.error is not None or pred.response is None:
-            status = "missing" if pred is None else "error"
-            out[s.sample_id] = SampleResult(
-                s.sample_id, s.subset, status, score=0.0, error=pred.error if pred else None
-            )
-        else:
-            ok = first_char_correct(pred.response, s.answer)
-            out[s.sample_id] = SampleResult(s.sample_id, s.subset, "ok", pred.response[:1], float(ok))
-    return out
 
 
 def _pair_outcome(items: dict[tuple[str, str], SampleResult], abort: bool) -> tuple[bool, bool]:
@@ -66,30 +46,30 @@ def _pair_outcome(items: dict[tuple[str, str], SampleResult], abort: bool) -> tu
 
 
 @SCORERS.register("vinoground_pairs")
-def score_vinoground(
-    spec: TaskSpec, samples: list[Sample], predictions: dict[str, Prediction], ctx: ScoreContext
-) -> TaskScores:
-    results = _results(samples, predictions)
-    pairs: dict[int, dict[tuple[str, str], SampleResult]] = defaultdict(dict)
-    cats: dict[int, list[str]] = {}
-    for s in samples:
-        pairs[s.meta["pair"]][(s.meta["kind"], s.meta["role"])] = results[s.sample_id]
-        cats[s.meta["pair"]] = s.meta["categories"]
-    abort = ctx.option("missing_aborts_pair", True)
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # pairs, text, video, group
-    for k in sorted(pairs):
-        text_ok, video_ok = _pair_outcome(pairs[k], abort)
-        for cat in cats[k]:
-            row = counts[cat]
-            row[0] += 1
-            row[1] += text_ok
-            row[2] += video_ok
-            row[3] += text_ok and video_ok
-    metrics: dict[str, dict[str, float | None]] = {}
-    for cat, (n, text, video, group) in counts.items():
-        name = "overall" if cat == "all" else cat
-        metrics[name] = {"text_score": pct(text / n), "video_score": pct(video / n), "group_score": pct(group / n)}
-    metrics.setdefault("overall", {"text_score": None, "video_score": None, "group_score": None})
-    ordered = [results[s.sample_id] for s in samples]
-    notes = [f"{len(pairs)} pairs; item correct iff the reply's first character is the GT letter (official)"]
-    return TaskScores(spec.name, spec.headline, metrics, ordered, notes)
+class VinogroundPairs(ParsedAnswerScorer):
+    default_parser = "vinoground_first_char"
+    options: ClassVar[dict[str, Any]] = {"missing_aborts_pair": True}
+
+    def aggregate(self, rows: list[Row], ctx: ScoreContext) -> Aggregate:
+        pairs: dict[int, dict[tuple[str, str], SampleResult]] = defaultdict(dict)
+        cats: dict[int, list[str]] = {}
+        for s, r in rows:
+            pairs[s.meta["pair"]][(s.meta["kind"], s.meta["role"])] = r
+            cats[s.meta["pair"]] = s.meta["categories"]
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # pairs, text, video, group
+        for k in sorted(pairs):
+            text_ok, video_ok = _pair_outcome(pairs[k], bool(ctx.option("missing_aborts_pair")))
+            for cat in cats[k]:
+                row = counts[cat]
+                row[0] += 1
+                row[1] += text_ok
+                row[2] += video_ok
+                row[3] += text_ok and video_ok
+        metrics: dict[str, dict[str, float | None]] = {}
+        for cat, (n, text, video, group) in counts.items():
+            name = "overall" if cat == "all" else cat
+            metrics[name] = {"text_score": pct(text / n), "video_score": pct(video / n), "group_score": pct(group / n)}
+        metrics.setdefault("overall", {"text_score": None, "video_score": None, "group_score": None})
+        return Aggregate(
+            metrics, [f"{len(pairs)} pairs; item correct iff the reply's first character is the GT letter"]
+        )
