@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tarsier_eval.data.records import Item
 from tarsier_eval.data.sample import LoadIssue, LoadResult
 from tarsier_eval.errors import UsageError
 from tarsier_eval.task import AnnotationFile, TaskSpec
@@ -74,34 +75,49 @@ def read_json(path: Path, rel: str) -> Any:
         raise UsageError(f"annotation file {rel} is not valid JSON: {exc}") from exc
 
 
-RECORD_ERRORS = (KeyError, IndexError, StopIteration, ValueError, TypeError, AttributeError)
-"""What reading fields of a malformed annotation record raises; loaders turn these into LoadIssues."""
+class AnnotationFiles:
+    """A task's annotation files under its data root: found by name or alias, checksummed into `result.files`,
+    read as JSON, JSONL, CSV/TSV or parquet; unreadable JSONL lines go to `result.issues`."""
 
+    def __init__(self, spec: TaskSpec, data_root: Path, result: LoadResult):
+        self.spec = spec
+        self.root = task_data_root(spec, data_root)
+        self.result = result
 
-def jsonl_records(spec: TaskSpec, data_root: Path, result: LoadResult) -> Iterator[tuple[str, int, dict[str, Any]]]:
-    """(file name, line index, record) for every intact line of the task's JSONL annotation files.
+    def issue(self, file: str, pointer: str, message: str) -> None:
+        """Report a part of an annotation file that yields no sample."""
+        self.result.issues.append(LoadIssue(file, pointer, message))
 
-    Checksums go to `result.files` and malformed lines to `result.issues`, so the loader only builds samples."""
-    root = task_data_root(spec, data_root)
-    for ann in spec.annotations:
-        path = find_annotation(root, ann, spec.name)
-        rel = path.relative_to(root).as_posix()
-        result.files[rel] = sha256_file(path)
+    def path(self, ann: AnnotationFile) -> tuple[Path, str]:
+        """(path, name relative to the task root) of an annotation file, checksummed."""
+        path = find_annotation(self.root, ann, self.spec.name)
+        rel = path.relative_to(self.root).as_posix()
+        self.result.files[rel] = sha256_file(path)
+        return path, rel
+
+    def json(self, ann: AnnotationFile) -> tuple[str, Any]:
+        """(relative name, parsed JSON); a file that is not valid JSON is a usage error naming it."""
+        path, rel = self.path(ann)
+        return rel, read_json(path, rel)
+
+    def jsonl(self, ann: AnnotationFile) -> Iterator[tuple[str, int, dict[str, Any]]]:
+        """(relative name, line index, record) of every intact line; broken lines become issues."""
+        path, rel = self.path(ann)
         for index, record, issue in iter_jsonl(path, rel):
             if issue is not None:
-                result.issues.append(issue)
-                continue
-            assert record is not None
-            yield rel, index, record
+                self.result.issues.append(issue)
+            else:
+                yield rel, index, record  # type: ignore[misc]
 
-
-def json_annotations(spec: TaskSpec, data_root: Path, result: LoadResult) -> Iterator[tuple[AnnotationFile, str, Any]]:
-    """(annotation, file name relative to the task root, parsed JSON) for each of the task's JSON files.
-
-    Checksums go to `result.files`; a file that is not valid JSON is a usage error naming it."""
-    root = task_data_root(spec, data_root)
-    for ann in spec.annotations:
-        path = find_annotation(root, ann, spec.name)
-        rel = path.relative_to(root).as_posix()
-        result.files[rel] = sha256_file(path)
-        yield ann, rel, read_json(path, rel)
+    def list_items(self, ann: AnnotationFile) -> Iterator[Item]:
+        """One Item per record of a JSONL file or a JSON list (anything else: one issue for the file)."""
+        if ann.name.endswith(".jsonl"):
+            for rel, index, record in self.jsonl(ann):
+                yield Item(rel, pointer(index), record)
+            return
+        rel, records = self.json(ann)
+        if not isinstance(records, list):
+            self.issue(rel, "", "expected a JSON list of records")
+            return
+        for index, record in enumerate(records):
+            yield Item(rel, pointer(index), record)

@@ -12,7 +12,6 @@ from dataclasses import replace
 import pytest
 
 from tarsier_eval.data.load import load_samples
-from tarsier_eval.data.loaders.etbench import load_etbench
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.metrics import sentsim
 from tarsier_eval.scoring.metrics.ptb import ptb_tokenize
@@ -57,7 +56,7 @@ def test_official_path_and_task_filter(tmp_path):
     target = tmp_path / "ETBench" / "annotations" / "etbench_txt_v1.0.json"
     target.parent.mkdir(parents=True)
     shutil.copyfile(FIXTURE / "etbench_txt_v1.0.json", target)
-    result = load_etbench(spec, tmp_path, tasks=["dvc", "slc"])
+    result = load_samples(spec, tmp_path, options={"tasks": ["dvc", "slc"]})
     assert [s.subset for s in result.samples] == ["dvc", "dvc", "slc"]
     assert result.samples[0].source.file == "annotations/etbench_txt_v1.0.json"
 

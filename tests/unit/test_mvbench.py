@@ -49,10 +49,7 @@ def test_loads_twenty_tasks_with_official_prompt_and_bounds(mvbench):
 
 def test_precut_clips_option(tmp_path):
     spec = get_task("mvbench")
-    options = {**spec.loader.options, "clips": "precut"}
-    from tarsier_eval.registry import LOADERS
-
-    samples = LOADERS.get("mvbench_json")(spec, FIXTURE, **options).samples
+    samples = load_samples(spec, FIXTURE, options={"clips": "precut"}).samples
     first = samples[0]
     assert first.video == "video/star/Charades_segment/ZS9XR.mp4" and first.media.start is None
     episodic = next(s for s in samples if s.subset == "Episodic Reasoning")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tarsier_eval.data.load import load_samples
-from tarsier_eval.registry import LOADERS, get_task
+from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.parsers.perceptiontest import first_letter
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
@@ -41,7 +41,7 @@ def test_loads_questions(perception):
 
 def test_cut_frames_option():
     spec = get_task("perceptiontest")
-    samples = LOADERS.get("perceptiontest_mc")(spec, FIXTURE, cut_frame_mapping="cut_frame_mapping_valid.json").samples
+    samples = load_samples(spec, FIXTURE, options={"cut_frame_mapping": "cut_frame_mapping_valid.json"}).samples
     cup = [s for s in samples if s.sample_id.startswith("perceptiontest/video_7084/")]
     assert {(s.media.start, s.media.end) for s in cup} == {(0.0, 25.0)}  # frame 750 at 30 fps
     assert all(s.media.end is None for s in samples if s not in cup)

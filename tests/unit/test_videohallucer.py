@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from tarsier_eval.data.load import load_samples
-from tarsier_eval.data.loaders.videohallucer import load_videohallucer
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.parsers.yes_no import hit
 from tarsier_eval.scoring.score import score_task
@@ -54,7 +53,7 @@ def test_temporal_versions(vh, shared_benchmarks):
     temporal = [s for s in samples if s.subset == "temporal"]
     assert len(temporal) == 2 * 176 and len(samples) == 2 * (4 * 200 + 176)
     assert {s.meta["temporal_version"] for s in temporal} == {"2025-10 (176 pairs)"}
-    old = load_videohallucer(spec, shared_benchmarks, temporal="pre2025-10")
+    old = load_samples(spec, shared_benchmarks, options={"temporal": "pre2025-10"})
     assert "full.temporal_pre2025-10_200pairs.json" in old.files and "full.temporal.json" not in old.files
     assert sum(s.subset == "temporal" for s in old.samples) == 400
     scores = score_task(spec, old.samples, {})

@@ -109,9 +109,8 @@ def test_subtitles_option_prefixes_the_lines_at_sampled_frames(tmp_path):
         "1\n00:00:00,000 --> 00:00:01,000\nO Tannenbaum\n\n2\n00:00:05,000 --> 00:00:06,000\nnever shown\n"
     )
     spec = get_task("videomme")
-    from tarsier_eval.data.loaders.videomme import load_videomme
 
-    result = load_videomme(spec, tmp_path, subtitles=True)
+    result = load_samples(spec, tmp_path, options={"subtitles": True})
     first = result.samples[0]
     assert first.prompt.startswith("This video's subtitles are listed below:\nO Tannenbaum\nSelect the best answer")
     assert first.meta["subtitles"] is True

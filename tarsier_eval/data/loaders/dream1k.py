@@ -9,13 +9,12 @@ Sample ids are `<task>/<vid>`; subsets carry the names of the Tarsier2 paper's T
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
-from tarsier_eval.data.files import RECORD_ERRORS, jsonl_records, pointer
-from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
+from tarsier_eval.data.records import Item, ListLoader, Record, RecordError
+from tarsier_eval.data.sample import Media
 from tarsier_eval.registry import LOADERS
-from tarsier_eval.task import TaskSpec
 
 # official `dataset` suffix -> the column name of Tarsier2 Table 1
 SUBSET_NAMES = {
@@ -39,43 +38,19 @@ def _turn_text(record: dict[str, Any]) -> tuple[str, str]:
 
 
 @LOADERS.register("tarsier_messages_caption")
-def load_tarsier_messages_caption(spec: TaskSpec, data_root: Path) -> LoadResult:
-    result = LoadResult(samples=[])
-    for rel, index, record in jsonl_records(spec, data_root, result):
-        try:
-            instruction, reference = _turn_text(record)
-            dataset = record["dataset"]
-            official_subset = dataset.split("/", 1)[1]
-            extra = record.get("extra_info") or {}
-            events = extra.get("events")
-            vid = int(record["vid"])
-        except RECORD_ERRORS as exc:
-            result.issues.append(LoadIssue(rel, pointer(index), f"malformed record: {exc!r}"))
-            continue
+class TarsierMessagesCaption(ListLoader):
+    def records(self, item: Item) -> Iterator[Record]:
+        record = item.value
+        instruction, reference = _turn_text(record)
+        dataset = record["dataset"]
+        official_subset = dataset.split("/", 1)[1]
+        extra = record.get("extra_info") or {}
+        events = extra.get("events")
+        vid = int(record["vid"])
         if events is not None and not (isinstance(events, list) and all(isinstance(e, str) for e in events)):
-            result.issues.append(LoadIssue(rel, pointer(index), "extra_info.events is not a list of strings"))
-            continue
-        video = f"{vid}.mp4"
-        result.samples.append(
-            Sample(
-                sample_id=f"{spec.name}/{vid}",
-                task=spec.name,
-                subset=SUBSET_NAMES.get(official_subset, official_subset),
-                media=Media(f"{spec.media_dir}/{video}" if spec.media_dir else video),
-                prompt=spec.prompt.get("template", "{instruction}").replace("{instruction}", instruction),
-                answer=reference,
-                source=SourceRef(rel, pointer(index)),
-                system=spec.prompt.get("system"),
-                meta={
-                    "dataset": dataset,
-                    "idx": record.get("idx"),
-                    "vid": vid,
-                    "events": events,
-                    "n_events": extra.get("n_events"),
-                    "n_shots": extra.get("n_shots"),
-                    "n_subjects": extra.get("n_subjects"),
-                    "duration": extra.get("duration"),
-                },
-            )
-        )
-    return result
+            raise RecordError("extra_info.events is not a list of strings")
+        meta = {"dataset": dataset, "idx": record.get("idx"), "vid": vid, "events": events,
+                **{k: extra.get(k) for k in ("n_events", "n_shots", "n_subjects", "duration")}}  # fmt: skip
+        subset = SUBSET_NAMES.get(official_subset, official_subset)
+        yield Record(str(vid), subset, Media(f"{vid}.mp4"), reference, item.pointer,
+                     fields={"instruction": instruction}, meta=meta)  # fmt: skip

@@ -8,21 +8,19 @@ reference]). Media: the frames the official baselines take (baselines/dataset/da
 `<media_dir>/<video>/fpv<k>/img_{start+1..end:05d}.jpg` (1-based names), every len // n-th from the first, at most
 n = video.num_frames (an interval shorter than n gives all its frames, where the official step of 0 would fail).
 MCQ form (HF nv-njb/EgoTaskQA-MCQ as used by lmms-eval, exported as a JSON list): q, option {letter: text}, a,
-video_path (under `<media_dir>/`); its prompt is `prompt.mcq_template`.
+video_path (under `<media_dir>/`); its prompt is `prompt.templates.mcq`.
 Sample ids: `<task>/<question_id>` (open; the file position where no id is given) or `<task>/mcq/<index>`.
 Subset: "binary" for yes/no answers, else "open" (MCQ: "mcq").
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
-from tarsier_eval.data.files import RECORD_ERRORS, json_annotations, pointer
-from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
-from tarsier_eval.errors import UsageError
+from tarsier_eval.data.records import Item, ListLoader, Record
+from tarsier_eval.data.sample import Media
 from tarsier_eval.registry import LOADERS
-from tarsier_eval.task import TaskSpec
 
 BINARY = ("yes", "no")
 
@@ -39,71 +37,37 @@ def interval_frames(interval: str, num_frames: int) -> tuple[str, tuple[str, ...
     return folder, tuple(names[::step][:num_frames])
 
 
-def _open_sample(spec: TaskSpec, record: dict[str, Any], index: int, rel: str) -> Sample:
+def _open(record: dict[str, Any], index: int, num_frames: int) -> Record:
     question, answer = record["question"], record["answer"]
     if not isinstance(question, str) or not isinstance(answer, str) or not answer.strip():
         raise ValueError("'question' and 'answer' must be strings")
     tags = record["reasoning_type"].split("$")
-    folder, frames = interval_frames(record["interval"], spec.video.num_frames or 20)
-    prefix = f"{spec.media_dir}/" if spec.media_dir else ""
-    qid = record.get("question_id", index)
-    return Sample(
-        sample_id=f"{spec.name}/{qid}",
-        task=spec.name,
-        subset="binary" if answer.strip().lower() in BINARY else "open",
-        media=Media(prefix + folder, kind="images", images=tuple(prefix + f for f in frames)),
-        prompt=spec.prompt.get("template", "{question}").replace("{question}", question),
-        answer=answer,
-        source=SourceRef(rel, pointer(index)),
-        system=spec.prompt.get("system"),
-        meta={
-            "form": "open",
-            "reasoning_types": tags,
-            "interval": record["interval"],
-            "program": record.get("program"),
-        },
-    )
+    folder, frames = interval_frames(record["interval"], num_frames)
+    meta = {"form": "open", "reasoning_types": tags, "interval": record["interval"], "program": record.get("program")}
+    subset = "binary" if answer.strip().lower() in BINARY else "open"
+    return Record(str(record.get("question_id", index)), subset, Media(folder, kind="images", images=frames), answer,
+                  "", question, use_prefix=False, meta=meta)  # fmt: skip
 
 
-def _mcq_sample(spec: TaskSpec, record: dict[str, Any], index: int, rel: str) -> Sample:
+def _mcq(record: dict[str, Any], index: int) -> Record:
     options = record["option"]
     if not isinstance(options, dict) or record["a"] not in options:
         raise ValueError("'option' must map letters to texts and hold the answer letter 'a'")
     letters = sorted(options)
     lines = "".join(f"({k}) {options[k]}\n" for k in letters)
-    prompt = spec.prompt["mcq_template"].replace("{question}", record["q"]).replace("{options}", lines)
-    prefix = f"{spec.media_dir}/" if spec.media_dir else ""
-    return Sample(
-        sample_id=f"{spec.name}/mcq/{index}",
-        task=spec.name,
-        subset="mcq",
-        media=Media(prefix + record["video_path"]),
-        prompt=prompt,
-        answer=record["a"],
-        source=SourceRef(rel, pointer(index)),
-        options=[options[k] for k in letters],
-        system=spec.prompt.get("system"),
-        meta={"form": "mcq", "option_map": {k: options[k] for k in letters}},
-    )
+    meta = {"form": "mcq", "option_map": {k: options[k] for k in letters}}
+    return Record(f"mcq/{index}", "mcq", Media(record["video_path"]), record["a"], "", record["q"],
+                  [options[k] for k in letters], template="mcq", fields={"options": lines}, use_prefix=False,
+                  meta=meta)  # fmt: skip
 
 
 @LOADERS.register("egotaskqa")
-def load_egotaskqa(spec: TaskSpec, data_root: Path) -> LoadResult:
-    result = LoadResult(samples=[])
-    _, rel, records = next(json_annotations(spec, data_root, result))
-    if not isinstance(records, list):
-        raise UsageError(f"{rel}: expected a JSON list of QA records")
-    seen: set[str] = set()
-    for index, record in enumerate(records):
-        try:
-            build = _mcq_sample if isinstance(record, dict) and "q" in record else _open_sample
-            sample = build(spec, record, index, rel)
-        except RECORD_ERRORS as exc:
-            result.issues.append(LoadIssue(rel, pointer(index), f"malformed record: {exc!r}"))
-            continue
-        if sample.sample_id in seen:
-            result.issues.append(LoadIssue(rel, pointer(index), f"duplicate id {sample.sample_id}"))
-            continue
-        seen.add(sample.sample_id)
-        result.samples.append(sample)
-    return result
+class EgoTaskQA(ListLoader):
+    def records(self, item: Item) -> Iterator[Record]:
+        record, index = item.value, int(item.pointer.lstrip("/"))
+        if isinstance(record, dict) and "q" in record:
+            built = _mcq(record, index)
+        else:
+            built = _open(record, index, self.spec.video.num_frames or 20)
+        built.pointer = item.pointer
+        yield built

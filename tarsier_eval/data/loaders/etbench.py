@@ -8,11 +8,11 @@ malformed ones become LoadIssues naming the file and `/<index>`.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
-from tarsier_eval.data.files import json_annotations, pointer
-from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
+from tarsier_eval.data.records import Item, ListLoader, Record, RecordError
+from tarsier_eval.data.sample import Media
 from tarsier_eval.registry import LOADERS
 from tarsier_eval.task import TaskSpec
 
@@ -61,44 +61,24 @@ def check_record(record: dict[str, Any]) -> str | None:
 
 
 @LOADERS.register("etbench")
-def load_etbench(spec: TaskSpec, data_root: Path, tasks: list[str] | None = None) -> LoadResult:
-    """All records, or those of `tasks` (loader option, e.g. [dvc, slc])."""
-    result = LoadResult(samples=[])
-    prefix = spec.prompt.get("mcq_response_prefix")
-    for _, rel, records in json_annotations(spec, data_root, result):
-        if not isinstance(records, list):
-            result.issues.append(LoadIssue(rel, "", "expected a JSON list of records"))
-            continue
-        seen: set[str] = set()
-        for index, record in enumerate(records):
-            problem = check_record(record) if isinstance(record, dict) else "not a JSON object"
-            if problem is not None:
-                result.issues.append(LoadIssue(rel, pointer(index), problem))
-                continue
-            task = record["task"]
-            if tasks is not None and task not in tasks:
-                continue
-            sample_id = f"{spec.name}/{task}/{record['source']}/{record['idx']}"
-            if sample_id in seen:
-                result.issues.append(LoadIssue(rel, pointer(index), f"duplicate (task, source, idx): {sample_id}"))
-                continue
-            seen.add(sample_id)
-            video = f"{spec.media_dir}/{record['video']}" if spec.media_dir else str(record["video"])
-            meta = {k: record[k] for k in ("task", "source", "idx", "video", "duration", "src", "tgt", "p", "o", "g")
-                    if k in record}  # fmt: skip
-            result.samples.append(
-                Sample(
-                    sample_id=sample_id,
-                    task=spec.name,
-                    subset=task,
-                    media=Media(video),
-                    prompt=record["q"],
-                    answer=record["p"] if task in MCQ else record.get("tgt"),
-                    source=SourceRef(rel, pointer(index)),
-                    options=[str(o) for o in record["o"]] if "o" in record else None,
-                    system=spec.prompt.get("system"),
-                    response_prefix=prefix if task in ("rar", "eca", "rvq") else None,
-                    meta=meta,
-                )
-            )
-    return result
+class ETBench(ListLoader):
+    """All records, or those of `tasks` (loader option, e.g. [dvc, slc]); the prompt is the record's `q`."""
+
+    def __init__(self, spec: TaskSpec, tasks: list[str] | None = None):
+        super().__init__(spec)
+        self.tasks = tasks
+
+    def records(self, item: Item) -> Iterator[Record]:
+        record = item.value
+        problem = check_record(record) if isinstance(record, dict) else "not a JSON object"
+        if problem is not None:
+            raise RecordError(problem)
+        task = record["task"]
+        if self.tasks is not None and task not in self.tasks:
+            return
+        meta = {k: record[k] for k in ("task", "source", "idx", "video", "duration", "src", "tgt", "p", "o", "g")
+                if k in record}  # fmt: skip
+        yield Record(f"{task}/{record['source']}/{record['idx']}", task, Media(str(record["video"])),
+                     record["p"] if task in MCQ else record.get("tgt"), item.pointer,
+                     options=[str(o) for o in record["o"]] if "o" in record else None, prompt=record["q"],
+                     use_prefix=task in ("rar", "eca", "rvq"), meta=meta)  # fmt: skip

@@ -11,47 +11,38 @@ The split (entire / interleave / misleading) is the file name's first word and t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from tarsier_eval.data.files import json_annotations, pointer
-from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
+from tarsier_eval.data.files import AnnotationFiles, pointer
+from tarsier_eval.data.records import Item, Loader, Record, RecordError
+from tarsier_eval.data.sample import Media
 from tarsier_eval.registry import LOADERS
-from tarsier_eval.task import TaskSpec
 
 
 @LOADERS.register("eventhallusion")
-def load_eventhallusion(spec: TaskSpec, data_root: Path) -> LoadResult:
-    result = LoadResult(samples=[])
-    template = spec.prompt.get("template", "{question}\nPlease answer yes or no:")
-    describe = spec.prompt.get("description", "Please describe this video in detail.")
-    for ann, rel, records in json_annotations(spec, data_root, result):
-        split = Path(ann.name).stem.split("_")[0]
-        for index, record in enumerate(records):
-            try:
-                vid = str(record["id"])
-                info = record["event_info"]
-                event = str(info["unexpected"] if split == "interleave" else info["caption"])
-                questions = [(str(q["question"]), str(q["answer"])) for q in record["questions"]]
-            except (KeyError, TypeError) as exc:
-                result.issues.append(LoadIssue(rel, pointer(index), f"malformed record: {exc!r}"))
+class EventHallusion(Loader):
+    def items(self, files: AnnotationFiles) -> Iterator[Item]:
+        for ann in self.spec.annotations:
+            split = Path(ann.name).stem.split("_")[0]
+            for item in files.list_items(ann):
+                item.context["split"] = split
+                yield item
+
+    def records(self, item: Item) -> Iterator[Record | RecordError]:
+        record, split = item.value, item.context["split"]
+        vid = str(record["id"])
+        info = record["event_info"]
+        event = str(info["unexpected"] if split == "interleave" else info["caption"])
+        questions = [(str(q["question"]), str(q["answer"])) for q in record["questions"]]
+        media = Media(f"{split}/{vid}.mp4")
+        meta = {"video_id": vid, "category": record.get("category")}
+        for k, (question, answer) in enumerate(questions):
+            where = item.pointer + pointer("questions", k)
+            if answer not in ("Yes.", "No."):
+                yield RecordError(f"answer {answer!r}", where)
                 continue
-            media = Media(f"{spec.media_dir}/{split}/{vid}.mp4" if spec.media_dir else f"{split}/{vid}.mp4")
-            meta = {"video_id": vid, "category": record.get("category")}
-            for k, (question, answer) in enumerate(questions):
-                if answer not in ("Yes.", "No."):
-                    result.issues.append(LoadIssue(rel, pointer(index, "questions", k), f"answer {answer!r}"))
-                    continue
-                result.samples.append(
-                    Sample(
-                        f"{spec.name}/{vid}/q{k}", spec.name, split, media, template.format(question=question),
-                        answer, SourceRef(rel, pointer(index, "questions", k)), system=spec.prompt.get("system"),
-                        meta={**meta, "kind": "qa"},
-                    )
-                )  # fmt: skip
-            result.samples.append(
-                Sample(
-                    f"{spec.name}/{vid}/desc", spec.name, split, media, describe, event, SourceRef(rel, pointer(index)),
-                    system=spec.prompt.get("system"), meta={**meta, "kind": "desc"},
-                )
-            )  # fmt: skip
-    return result
+            yield Record(f"{vid}/q{k}", split, media, answer, where, question, use_prefix=False,
+                         meta={**meta, "kind": "qa"})  # fmt: skip
+        yield Record(f"{vid}/desc", split, media, event, item.pointer, template="description", use_prefix=False,
+                     meta={**meta, "kind": "desc"})  # fmt: skip

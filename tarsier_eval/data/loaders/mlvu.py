@@ -9,13 +9,14 @@ Videos: `<media_dir>/<file stem>/<video>`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from tarsier_eval.data.files import json_annotations, pointer
-from tarsier_eval.data.prompting import render_mcq_prompt
-from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
+from tarsier_eval.data.files import AnnotationFiles
+from tarsier_eval.data.options import option_label
+from tarsier_eval.data.records import Item, Loader, Record
+from tarsier_eval.data.sample import Media
 from tarsier_eval.registry import LOADERS
-from tarsier_eval.task import TaskSpec
 
 
 def task_of(stem: str) -> str:
@@ -24,36 +25,20 @@ def task_of(stem: str) -> str:
 
 
 @LOADERS.register("mlvu_mcq")
-def load_mlvu(spec: TaskSpec, data_root: Path) -> LoadResult:
-    result = LoadResult(samples=[])
-    for ann, rel, records in json_annotations(spec, data_root, result):
-        stem = Path(ann.name).stem
-        task = task_of(stem)
-        for index, record in enumerate(records):
-            ptr = pointer(index)
-            try:
-                options = [str(c) for c in record["candidates"]]
-                answer_text = str(record["answer"])
-                question = str(record["question"])
-                video = f"{stem}/{record['video']}"
-                duration = record.get("duration")
-            except (KeyError, TypeError, AttributeError) as exc:
-                result.issues.append(LoadIssue(rel, ptr, f"malformed record: {exc!r}"))
-                continue
-            found = answer_text in options
-            result.samples.append(
-                Sample(
-                    sample_id=f"{spec.name}/{stem}/{index}",
-                    task=spec.name,
-                    subset=task,
-                    media=Media(f"{spec.media_dir}/{video}" if spec.media_dir else video),
-                    prompt=render_mcq_prompt(spec.prompt, question, options),
-                    answer=chr(ord("A") + options.index(answer_text)) if found else "@",
-                    source=SourceRef(rel, ptr),
-                    options=options,
-                    system=spec.prompt.get("system"),
-                    response_prefix=spec.prompt.get("response_prefix"),
-                    meta={"answer_text": answer_text, "gold_in_candidates": found, "duration": duration},
-                )
-            )
-    return result
+class MLVU(Loader):
+    def items(self, files: AnnotationFiles) -> Iterator[Item]:
+        for ann in self.spec.annotations:
+            stem = Path(ann.name).stem
+            for item in files.list_items(ann):
+                item.context = {"stem": stem, "index": item.pointer.lstrip("/")}
+                yield item
+
+    def records(self, item: Item) -> Iterator[Record]:
+        record, stem = item.value, item.context["stem"]
+        options = [str(c) for c in record["candidates"]]
+        answer_text = str(record["answer"])
+        found = answer_text in options
+        meta = {"answer_text": answer_text, "gold_in_candidates": found, "duration": record.get("duration")}
+        yield Record(f"{stem}/{item.context['index']}", task_of(stem), Media(f"{stem}/{record['video']}"),
+                     option_label(options.index(answer_text)) if found else "@", item.pointer,
+                     str(record["question"]), options, meta=meta)  # fmt: skip

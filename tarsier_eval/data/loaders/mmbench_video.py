@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import ast
 import csv
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterator
+from pathlib import PurePosixPath
 
-from tarsier_eval.data.files import find_annotation, pointer, sha256_file, task_data_root
-from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
+from tarsier_eval.data.files import AnnotationFiles, pointer
+from tarsier_eval.data.records import Item, Loader, Record, RecordError
+from tarsier_eval.data.sample import Media
 from tarsier_eval.registry import LOADERS
-from tarsier_eval.task import TaskSpec
 
 # VLMEvalKit vlmeval/dataset/utils/mmbench_video.py MMV_DIMENSIONS (coarse -> L3 dimensions).
 MMV_DIMENSIONS: dict[str, tuple[str, ...]] = {
@@ -46,37 +47,26 @@ def _dimensions(raw: str) -> list[str]:
 
 
 @LOADERS.register("mmbench_video")
-def load_mmbench_video(spec: TaskSpec, data_root: Path) -> LoadResult:
-    root = task_data_root(spec, data_root)
-    path = find_annotation(root, spec.annotations[0], spec.name)
-    rel = path.relative_to(root).as_posix()
-    result = LoadResult(samples=[], files={rel: sha256_file(path)})
-    template = spec.prompt.get("template", "{question}")
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row_index, row in enumerate(csv.DictReader(fh, delimiter="\t")):
-            ptr = pointer(row_index)
-            try:
-                dims = _dimensions(row["dimensions"])
-                video_file = PurePosixPath(row.get("video_path") or f"./video/{row['video']}.mp4").name
-                question, answer, index = row["question"], row["answer"], int(row["index"])
-            except (KeyError, TypeError, ValueError, SyntaxError) as exc:
-                result.issues.append(LoadIssue(rel, ptr, f"malformed row: {exc!r}"))
-                continue
-            if question is None or answer is None:
-                result.issues.append(LoadIssue(rel, ptr, "row has missing columns"))
-                continue
-            coarse = L3_TO_COARSE[dims[0]]
-            result.samples.append(
-                Sample(
-                    sample_id=f"{spec.name}/{index}",
-                    task=spec.name,
-                    subset="Perception" if coarse in PERCEPTION else "Reasoning",
-                    media=Media(f"{spec.media_dir}/{video_file}" if spec.media_dir else video_file),
-                    prompt=template.format(question=question),
-                    answer=answer,
-                    source=SourceRef(rel, ptr),
-                    system=spec.prompt.get("system"),
-                    meta={"question": question, "dimensions": dims, "video": row["video"]},
-                )
-            )
-    return result
+class MMBenchVideo(Loader):
+    """TSV rows; a row's pointer is `/<row index>` counting data rows from 0 (the header is not a row)."""
+
+    def items(self, files: AnnotationFiles) -> Iterator[Item]:
+        path, rel = files.path(self.spec.annotations[0])
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row_index, row in enumerate(csv.DictReader(fh, delimiter="\t")):
+                yield Item(rel, pointer(row_index), row)
+
+    def records(self, item: Item) -> Iterator[Record]:
+        row = item.value
+        try:
+            dims = _dimensions(row["dimensions"])
+        except SyntaxError as exc:
+            raise RecordError(f"malformed row: {exc!r}") from None
+        video_file = PurePosixPath(row.get("video_path") or f"./video/{row['video']}.mp4").name
+        question, answer, index = row["question"], row["answer"], int(row["index"])
+        if question is None or answer is None:
+            raise RecordError("row has missing columns")
+        coarse = L3_TO_COARSE[dims[0]]
+        meta = {"question": question, "dimensions": dims, "video": row["video"]}
+        subset = "Perception" if coarse in PERCEPTION else "Reasoning"
+        yield Record(str(index), subset, Media(video_file), answer, item.pointer, question, use_prefix=False, meta=meta)

@@ -17,12 +17,12 @@ and a trailing ":True"/":False" (e.g. "success:discrete"); the full tag is in `m
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections.abc import Iterator
 
-from tarsier_eval.data.files import RECORD_ERRORS, jsonl_records, pointer
-from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
+from tarsier_eval.data.files import pointer
+from tarsier_eval.data.records import Item, ListLoader, Record, RecordError
+from tarsier_eval.data.sample import Media
 from tarsier_eval.registry import LOADERS
-from tarsier_eval.task import TaskSpec
 
 TASK_RE = re.compile(r"(<task[:\w]*>)", re.IGNORECASE)
 TAGS_RE = re.compile(r"(</*\w[:\w]*>)")
@@ -68,33 +68,16 @@ def task_family(tag: str) -> str:
 
 
 @LOADERS.register("robovqa")
-def load_robovqa(spec: TaskSpec, data_root: Path) -> LoadResult:
-    result = LoadResult(samples=[])
-    template = spec.prompt.get("template", "{question}")
-    for rel, index, record in jsonl_records(spec, data_root, result):
-        try:
-            clip, texts = str(record["id"]), record["texts"]
-            if not clip or not isinstance(texts, str):
-                raise ValueError("'id' and 'texts' must be non-empty strings")
-            qas = fetch_question_answer(texts)
-        except RECORD_ERRORS as exc:
-            result.issues.append(LoadIssue(rel, pointer(index), f"malformed record: {exc!r}"))
-            continue
+class RoboVQA(ListLoader):
+    def records(self, item: Item) -> Iterator[Record]:
+        clip, texts = str(item.value["id"]), item.value["texts"]
+        if not clip or not isinstance(texts, str):
+            raise ValueError("'id' and 'texts' must be non-empty strings")
+        where = item.pointer + pointer("texts")
+        qas = fetch_question_answer(texts)
         if not qas:
-            result.issues.append(LoadIssue(rel, pointer(index, "texts"), "no <task:...> in texts"))
-            continue
+            raise RecordError("no <task:...> in texts", where)
         for k, (type_index, tag, question, answer) in enumerate(qas):
-            result.samples.append(
-                Sample(
-                    sample_id=f"{spec.name}/{clip}/{k}",
-                    task=spec.name,
-                    subset=task_family(tag),
-                    media=Media(f"{spec.media_dir}/{clip}" if spec.media_dir else clip, kind="frames"),
-                    prompt=template.replace("{question}", question),
-                    answer=answer,
-                    source=SourceRef(rel, pointer(index, "texts")),
-                    system=spec.prompt.get("system"),
-                    meta={"clip": clip, "task_type": tag, "type_index": type_index, "question": question},
-                )
-            )
-    return result
+            meta = {"clip": clip, "task_type": tag, "type_index": type_index, "question": question}
+            yield Record(f"{clip}/{k}", task_family(tag), Media(clip, kind="frames"), answer, where, question,
+                         use_prefix=False, meta=meta)  # fmt: skip

@@ -7,14 +7,13 @@ Used by TVBench (the Tarsier team's conversion of FunAILab/TVBench). A record's 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
-from tarsier_eval.data.files import RECORD_ERRORS, jsonl_records, pointer
-from tarsier_eval.data.prompting import render_mcq_prompt
-from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
+from tarsier_eval.data.options import option_label
+from tarsier_eval.data.records import Item, ListLoader, Record, RecordError
+from tarsier_eval.data.sample import Media
 from tarsier_eval.registry import LOADERS
-from tarsier_eval.task import TaskSpec
 
 _OPTION = re.compile(r"^\(([A-Z])\) ?(.*)$")
 
@@ -48,34 +47,12 @@ def _parts(record: dict[str, Any]) -> tuple[str, str]:
 
 
 @LOADERS.register("tarsier_messages_mcq")
-def load_tarsier_messages_mcq(spec: TaskSpec, data_root: Path) -> LoadResult:
-    result = LoadResult(samples=[])
-    for rel, index, record in jsonl_records(spec, data_root, result):
-        try:
-            text, reference = _parts(record)
-            question, options = split_question(text)
-            subset = record["dataset"].split("/", 1)[1]
-            sample_id = f"{spec.name}/{record['idx']}"
-            video = f"{spec.media_dir}/{record['vid']}" if spec.media_dir else str(record["vid"])
-        except RECORD_ERRORS as exc:
-            result.issues.append(LoadIssue(rel, pointer(index), f"malformed record: {exc!r}"))
-            continue
-        if reference not in [chr(ord("A") + i) for i in range(len(options))]:
-            result.issues.append(LoadIssue(rel, pointer(index), f"gold letter {reference!r} is not an option"))
-            continue
-        result.samples.append(
-            Sample(
-                sample_id=sample_id,
-                task=spec.name,
-                subset=subset,
-                media=Media(video),
-                prompt=render_mcq_prompt(spec.prompt, question, options),
-                answer=reference,
-                source=SourceRef(rel, pointer(index)),
-                options=options,
-                system=spec.prompt.get("system"),
-                response_prefix=spec.prompt.get("response_prefix"),
-                meta={"question": question},
-            )
-        )
-    return result
+class TarsierMessagesMCQ(ListLoader):
+    def records(self, item: Item) -> Iterator[Record]:
+        text, reference = _parts(item.value)
+        question, options = split_question(text)
+        if reference not in [option_label(i) for i in range(len(options))]:
+            raise RecordError(f"gold letter {reference!r} is not an option")
+        subset = item.value["dataset"].split("/", 1)[1]
+        yield Record(str(item.value["idx"]), subset, Media(str(item.value["vid"])), reference, item.pointer,
+                     question, options, meta={"question": question})  # fmt: skip

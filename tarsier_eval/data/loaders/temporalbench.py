@@ -8,12 +8,11 @@ The README's example names the source dataset `source_dataset`; the released fil
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections.abc import Iterator
 
-from tarsier_eval.data.files import json_annotations, pointer
-from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
+from tarsier_eval.data.records import Item, ListLoader, Record, RecordError
+from tarsier_eval.data.sample import Media
 from tarsier_eval.registry import LOADERS
-from tarsier_eval.task import TaskSpec
 
 _OPTION = re.compile(r"^([A-Z])\. ?(.*)$")
 
@@ -23,38 +22,17 @@ def _options(question: str) -> list[str]:
 
 
 @LOADERS.register("temporalbench_qa")
-def load_temporalbench(spec: TaskSpec, data_root: Path) -> LoadResult:
-    result = LoadResult(samples=[])
-    _, rel, records = next(json_annotations(spec, data_root, result))
-    for index, record in enumerate(records):
-        ptr = pointer(index)
-        try:
-            question = str(record["question"])
-            gt = str(record["GT"]).strip()
-            video = str(record["video_name"])
-            dataset = str(record.get("dataset", record.get("source_dataset", "")))
-            category = str(record.get("category") or "")
-            sample_id = f"{spec.name}/{record['idx']}"
-        except (KeyError, TypeError, AttributeError) as exc:
-            result.issues.append(LoadIssue(rel, ptr, f"malformed record: {exc!r}"))
-            continue
+class TemporalBench(ListLoader):
+    def records(self, item: Item) -> Iterator[Record]:
+        record = item.value
+        question = str(record["question"])
+        gt = str(record["GT"]).strip()
+        video = str(record["video_name"])
+        dataset = str(record.get("dataset", record.get("source_dataset", "")))
+        category = str(record.get("category") or "")
         options = _options(question)
         if len(gt) != 1 or not options:
-            result.issues.append(LoadIssue(rel, ptr, f"GT {gt!r} is not a letter or the question has no options"))
-            continue
-        template = spec.prompt.get("template", "{question}")
-        result.samples.append(
-            Sample(
-                sample_id=sample_id,
-                task=spec.name,
-                subset=category or dataset,
-                media=Media(f"{spec.media_dir}/{video}" if spec.media_dir else video),
-                prompt=template.format(question=question),
-                answer=gt,
-                source=SourceRef(rel, ptr),
-                options=options,
-                system=spec.prompt.get("system"),
-                meta={"video_name": video, "dataset": dataset, "category": category},
-            )
-        )
-    return result
+            raise RecordError(f"GT {gt!r} is not a letter or the question has no options")
+        meta = {"video_name": video, "dataset": dataset, "category": category}
+        yield Record(str(record["idx"]), category or dataset, Media(video), gt, item.pointer, question, options,
+                     use_prefix=False, meta=meta)  # fmt: skip

@@ -13,10 +13,12 @@ written to every temporal sample's `meta["temporal_version"]` and surfaces in `T
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from tarsier_eval.data.files import find_annotation, pointer, read_json, sha256_file, task_data_root
-from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
+from tarsier_eval.data.files import AnnotationFiles, pointer
+from tarsier_eval.data.records import Item, Loader, Record
+from tarsier_eval.data.sample import Media
 from tarsier_eval.errors import ConfigError
 from tarsier_eval.registry import LOADERS
 from tarsier_eval.task import AnnotationFile, TaskSpec
@@ -35,39 +37,28 @@ def category_of(ann: AnnotationFile) -> str:
 
 
 @LOADERS.register("videohallucer")
-def load_videohallucer(spec: TaskSpec, data_root: Path, temporal: str = "latest") -> LoadResult:
-    if temporal not in ("latest", "pre2025-10"):
-        raise ConfigError(f"videohallucer: loader option temporal must be latest or pre2025-10, got {temporal!r}")
-    root = task_data_root(spec, data_root)
-    result = LoadResult(samples=[])
-    template = spec.prompt.get("template", "{question}")
-    for ann in spec.annotations:
-        category = category_of(ann)
-        path = find_annotation(root, PRE_2025_10 if category == "temporal" and temporal != "latest" else ann, spec.name)
-        rel = path.relative_to(root).as_posix()
-        result.files[rel] = sha256_file(path)
-        pairs = read_json(path, rel)
-        meta_extra = {"temporal_version": temporal_version(len(pairs))} if category == "temporal" else {}
-        for index, pair in enumerate(pairs):
-            try:
-                items = [(role, pair[role]) for role in ROLES]
-                parts = [(role, str(q["video"]), str(q["question"]), str(q["answer"]).lower()) for role, q in items]
-            except (KeyError, TypeError) as exc:
-                result.issues.append(LoadIssue(rel, pointer(index), f"malformed pair: {exc!r}"))
-                continue
-            for role, video, question, answer in parts:
-                media = f"{category}/{spec.media_dir}/{video}" if spec.media_dir else f"{category}/{video}"
-                result.samples.append(
-                    Sample(
-                        sample_id=f"{spec.name}/{category}/{index}/{role}",
-                        task=spec.name,
-                        subset=category,
-                        media=Media(media),
-                        prompt=template.format(question=question),
-                        answer=answer,
-                        source=SourceRef(rel, pointer(index, role)),
-                        system=spec.prompt.get("system"),
-                        meta={"pair": f"{category}/{index}", "role": role, "type": pair.get("type"), **meta_extra},
-                    )
-                )
-    return result
+class VideoHallucer(Loader):
+    def __init__(self, spec: TaskSpec, temporal: str = "latest"):
+        super().__init__(spec)
+        if temporal not in ("latest", "pre2025-10"):
+            raise ConfigError(f"videohallucer: loader option temporal must be latest or pre2025-10, got {temporal!r}")
+        self.temporal = temporal
+
+    def items(self, files: AnnotationFiles) -> Iterator[Item]:
+        for ann in self.spec.annotations:
+            category = category_of(ann)
+            chosen = PRE_2025_10 if category == "temporal" and self.temporal != "latest" else ann
+            rel, pairs = files.json(chosen)
+            extra = {"temporal_version": temporal_version(len(pairs))} if category == "temporal" else {}
+            for index, pair in enumerate(pairs):
+                yield Item(rel, pointer(index), pair, {"category": category, "index": index, "extra": extra})
+
+    def records(self, item: Item) -> Iterator[Record]:
+        pair, category, index = item.value, item.context["category"], item.context["index"]
+        parts = [(role, str(pair[role]["video"]), str(pair[role]["question"]), str(pair[role]["answer"]).lower())
+                 for role in ROLES]  # fmt: skip
+        for role, video, question, answer in parts:
+            media = f"{category}/{self.spec.media_dir}/{video}" if self.spec.media_dir else f"{category}/{video}"
+            meta = {"pair": f"{category}/{index}", "role": role, "type": pair.get("type"), **item.context["extra"]}
+            yield Record(f"{category}/{index}/{role}", category, Media(media), answer, pointer(index, role), question,
+                         use_prefix=False, media_in_task_root=True, meta=meta)  # fmt: skip

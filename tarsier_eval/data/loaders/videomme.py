@@ -15,12 +15,14 @@ file gets the plain prompt (Video-MME has subtitles for 744 of 900 videos).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tarsier_eval.data.files import find_annotation, iter_jsonl, pointer, read_json, sha256_file, task_data_root
-from tarsier_eval.data.prompting import render_mcq_prompt
-from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
+from tarsier_eval.data.files import AnnotationFiles, iter_jsonl, pointer, read_json
+from tarsier_eval.data.options import option_label
+from tarsier_eval.data.records import Item, Loader, Record, RecordError
+from tarsier_eval.data.sample import LoadResult, Media
 from tarsier_eval.errors import UsageError
 from tarsier_eval.registry import LOADERS
 from tarsier_eval.task import TaskSpec
@@ -29,33 +31,23 @@ _PREFIX = re.compile(r"^([A-Z])\.\s?(.*)$", re.DOTALL)
 _SRT_TIME = re.compile(r"(\d+):(\d+):(\d+)[,.](\d+)\s*-->\s*(\d+):(\d+):(\d+)[,.](\d+)")
 
 
-def _rows(path: Path, rel: str) -> tuple[list[tuple[str, dict[str, Any], dict[str, Any]]], list[LoadIssue]]:
-    """(pointer, video-level fields, question fields) per question, whatever the layout."""
-    issues: list[LoadIssue] = []
+def _records(path: Path, rel: str, result: LoadResult) -> list[tuple[int, Any]]:
+    """(index, record) of the annotation file, whatever its format."""
     if path.suffix == ".parquet":
         try:
             import pyarrow.parquet as pq
         except ImportError as exc:
             raise UsageError(f"{rel}: reading parquet needs pyarrow (pip install pyarrow) or a JSON export") from exc
-        records: list[tuple[int, Any]] = list(enumerate(pq.read_table(path).to_pylist()))
-    elif path.suffix == ".jsonl":
+        return list(enumerate(pq.read_table(path).to_pylist()))
+    if path.suffix == ".jsonl":
         records = []
         for index, record, issue in iter_jsonl(path, rel):
             if issue:
-                issues.append(issue)
+                result.issues.append(issue)
             else:
                 records.append((index, record))
-    else:
-        records = list(enumerate(read_json(path, rel)))
-    rows = []
-    for i, record in records:
-        if not isinstance(record, dict):
-            issues.append(LoadIssue(rel, pointer(i), "record is not an object"))
-        elif isinstance(record.get("questions"), list):
-            rows.extend((pointer(i, "questions", j), record, q) for j, q in enumerate(record["questions"]))
-        else:
-            rows.append((pointer(i), record, record))
-    return rows, issues
+        return records
+    return list(enumerate(read_json(path, rel)))
 
 
 def _options(raw: list[str]) -> list[str]:
@@ -98,61 +90,49 @@ def _frame_times(spec: TaskSpec, video: Path) -> list[float]:
 
 
 @LOADERS.register("videomme")
-def load_videomme(
-    spec: TaskSpec, data_root: Path, subtitles: bool = False, subtitle_dir: str = "subtitle"
-) -> LoadResult:
-    root = task_data_root(spec, data_root)
-    result = LoadResult(samples=[])
-    path = find_annotation(root, spec.annotations[0], spec.name)
-    rel = path.relative_to(root).as_posix()
-    result.files[rel] = sha256_file(path)
-    rows, result.issues = _rows(path, rel)
-    for ptr, video, q in rows:
+class VideoMME(Loader):
+    """Both layouts: grouped (pointer `/<video>/questions/<k>`) and flat HF rows (pointer `/<row>`)."""
+
+    def __init__(self, spec: TaskSpec, subtitles: bool = False, subtitle_dir: str = "subtitle"):
+        super().__init__(spec)
+        self.subtitles = subtitles
+        self.subtitle_dir = subtitle_dir
+
+    def items(self, files: AnnotationFiles) -> Iterator[Item]:
+        path, rel = files.path(self.spec.annotations[0])
+        for i, record in _records(path, rel, files.result):
+            if not isinstance(record, dict):
+                files.issue(rel, pointer(i), "record is not an object")
+            elif isinstance(record.get("questions"), list):
+                for j, q in enumerate(record["questions"]):
+                    yield Item(rel, pointer(i, "questions", j), q, {"video": record, "root": files.root})
+            else:
+                yield Item(rel, pointer(i), record, {"video": record, "root": files.root})
+
+    def records(self, item: Item) -> Iterator[Record]:
+        video, q = item.context["video"], item.value
+        options = _options(q["options"])
+        stem = video.get("videoID") or video["video_id"]
+        meta = {k: video[k] for k in ("duration", "domain", "sub_category")}
+        meta.update(task_type=q["task_type"], video_id=video["video_id"])
+        if q["answer"] not in [option_label(i) for i in range(len(options))]:
+            raise RecordError(f"gold letter {q['answer']!r} is not an option")
+        record = Record(str(q["question_id"]), meta["duration"], Media(f"{stem}.mp4"), q["answer"], item.pointer,
+                        q["question"], options, meta=meta)  # fmt: skip
+        if self.subtitles:
+            self._add_subtitles(record, item.context["root"], stem)
+        yield record
+
+    def _add_subtitles(self, record: Record, root: Path, stem: str) -> None:
+        """The official "w/ subs" prompt: the subtitle lines at the sampled frames' timestamps before the question."""
+        srt = root / self.subtitle_dir / f"{stem}.srt"
+        record.meta["subtitles"] = srt.is_file()
+        if not srt.is_file():
+            return
+        video = root / self.spec.media_dir / record.media.path if self.spec.media_dir else root / record.media.path
         try:
-            options = _options(q["options"])
-            answer = q["answer"]
-            stem = video.get("videoID") or video["video_id"]
-            meta = {
-                "duration": video["duration"],
-                "domain": video["domain"],
-                "sub_category": video["sub_category"],
-                "task_type": q["task_type"],
-                "video_id": video["video_id"],
-            }
-            sample_id = f"{spec.name}/{q['question_id']}"
-            question = q["question"]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            result.issues.append(LoadIssue(rel, ptr, f"malformed record: {exc!r}"))
-            continue
-        if answer not in [chr(ord("A") + i) for i in range(len(options))]:
-            result.issues.append(LoadIssue(rel, ptr, f"gold letter {answer!r} is not an option"))
-            continue
-        media = f"{spec.media_dir}/{stem}.mp4" if spec.media_dir else f"{stem}.mp4"
-        prompt = render_mcq_prompt(spec.prompt, question, options)
-        if subtitles:
-            srt = root / subtitle_dir / f"{stem}.srt"
-            if srt.is_file():
-                try:
-                    lines = subtitles_at(parse_srt(srt.read_text(encoding="utf-8")), _frame_times(spec, root / media))
-                except Exception as exc:  # a broken video or subtitle file is this record's problem only
-                    result.issues.append(LoadIssue(rel, ptr, f"cannot build subtitles from {srt.name}: {exc!r}"))
-                    continue
-                block = spec.prompt.get("subtitle_template", "This video's subtitles are listed below:\n{subtitles}\n")
-                prompt = block.format(subtitles="\n".join(lines)) + prompt
-            meta["subtitles"] = srt.is_file()
-        result.samples.append(
-            Sample(
-                sample_id=sample_id,
-                task=spec.name,
-                subset=meta["duration"],
-                media=Media(media),
-                prompt=prompt,
-                answer=answer,
-                source=SourceRef(rel, ptr),
-                options=options,
-                system=spec.prompt.get("system"),
-                response_prefix=spec.prompt.get("response_prefix"),
-                meta=meta,
-            )
-        )
-    return result
+            lines = subtitles_at(parse_srt(srt.read_text(encoding="utf-8")), _frame_times(self.spec, video))
+        except Exception as exc:  # a broken video or subtitle file is this record's problem only
+            raise RecordError(f"cannot build subtitles from {srt.name}: {exc!r}") from None
+        block = self.spec.prompt.get("subtitle_template", "This video's subtitles are listed below:\n{subtitles}\n")
+        record.preamble = block.format(subtitles="\n".join(lines))

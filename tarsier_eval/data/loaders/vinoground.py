@@ -3,21 +3,22 @@
 
 As in the official get_score_all.py, pairs are by position: items 2k and 2k+1 of each JSON form pair k, and csv
 data row k gives its categories ("all", major, and the ';'-separated minors). The prompt is the JSON `question`
-verbatim (as the official eval scripts send it) plus the optional YAML `prompt.suffix` (lmms-eval appends
+verbatim (as the official eval scripts send it), through the YAML `prompt.template` (lmms-eval appends
 "\\nPlease only output one English character.").
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tarsier_eval.data.files import find_annotation, pointer, read_json, sha256_file, task_data_root
-from tarsier_eval.data.sample import LoadIssue, LoadResult, Media, Sample, SourceRef
+from tarsier_eval.data.files import AnnotationFiles, pointer
+from tarsier_eval.data.records import Item, Loader, Record, RecordError
+from tarsier_eval.data.sample import Media
 from tarsier_eval.errors import ConfigError
 from tarsier_eval.registry import LOADERS
-from tarsier_eval.task import TaskSpec
 
 KINDS = {"vinoground_textscore": "text", "vinoground_videoscore": "video"}
 
@@ -44,59 +45,47 @@ def _pair_issue(items: list[Any], k: int) -> str | None:
     return None
 
 
-def _samples(spec: TaskSpec, kind: str, rel: str, items: list[Any], rows: list[list[str]], issues: list) -> list:
-    out = []
-    base = f"{spec.media_dir}/" if spec.media_dir else ""
-    suffix = spec.prompt.get("suffix", "")
-    for k in range(len(items) // 2):
+@LOADERS.register("vinoground")
+class Vinoground(Loader):
+    """Pairs by position (items 2k, 2k+1 of each score JSON) with their csv row's categories, as officially."""
+
+    def items(self, files: AnnotationFiles) -> Iterator[Item]:
+        loaded: dict[str, tuple[str, Any]] = {}
+        for ann in self.spec.annotations:
+            stem = Path(ann.name).stem
+            if stem == "vinoground":
+                path, rel = files.path(ann)
+                with path.open(encoding="utf-8", newline="") as fh:
+                    loaded[stem] = (rel, list(csv.reader(fh))[1:])
+            else:
+                loaded[stem] = files.json(ann)
+        if set(loaded) != {"vinoground", *KINDS}:
+            raise ConfigError(
+                f"task {self.spec.name}: expected vinoground.csv and the two score JSONs, got {sorted(loaded)}"
+            )
+        rows = loaded["vinoground"][1]
+        for stem, kind in KINDS.items():
+            rel, items = loaded[stem]
+            if not isinstance(items, list):
+                files.issue(rel, "", "expected a JSON list")
+                continue
+            for k in range(len(items) // 2):
+                yield Item(rel, pointer(2 * k), items, {"kind": kind, "pair": k, "rows": rows})
+            if len(items) % 2:
+                files.issue(rel, pointer(len(items) - 1), "odd number of items: the last one has no pair")
+
+    def records(self, item: Item) -> Iterator[Record]:
+        items, k, kind, rows = item.value, item.context["pair"], item.context["kind"], item.context["rows"]
         problem = _pair_issue(items, k) or (None if k < len(rows) else f"no csv row for pair {k}")
         if problem:
-            issues.append(LoadIssue(rel, pointer(2 * k), problem))
-            continue
+            raise RecordError(problem)
         for pos in (2 * k, 2 * k + 1):
-            item = items[pos]
-            out.append(
-                Sample(
-                    sample_id=f"{spec.name}/{kind}/{item['idx']}",
-                    task=spec.name,
-                    subset=kind,
-                    media=Media(f"{base}{item['video_name']}"),
-                    prompt=item["question"] + suffix,
-                    answer=item["GT"],
-                    source=SourceRef(rel, pointer(pos)),
-                    system=spec.prompt.get("system"),
-                    meta={
-                        "kind": kind,
-                        "pair": k,
-                        "role": str(item["idx"]).rsplit("_", 1)[1],
-                        "categories": categories(rows[k]),
-                    },
-                )
-            )
-    if len(items) % 2:
-        issues.append(LoadIssue(rel, pointer(len(items) - 1), "odd number of items: the last one has no pair"))
-    return out
-
-
-@LOADERS.register("vinoground")
-def load_vinoground(spec: TaskSpec, data_root: Path) -> LoadResult:
-    root = task_data_root(spec, data_root)
-    result = LoadResult(samples=[])
-    paths: dict[str, tuple[Path, str]] = {}
-    for ann in spec.annotations:
-        path = find_annotation(root, ann, spec.name)
-        rel = path.relative_to(root).as_posix()
-        result.files[rel] = sha256_file(path)
-        paths[Path(ann.name).stem] = (path, rel)
-    if set(paths) != {"vinoground", *KINDS}:
-        raise ConfigError(f"task {spec.name}: expected vinoground.csv and the two score JSONs, got {sorted(paths)}")
-    with paths["vinoground"][0].open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))[1:]
-    for stem, kind in KINDS.items():
-        path, rel = paths[stem]
-        items = read_json(path, rel)
-        if not isinstance(items, list):
-            result.issues.append(LoadIssue(rel, "", "expected a JSON list"))
-            continue
-        result.samples.extend(_samples(spec, kind, rel, items, rows, result.issues))
-    return result
+            entry = items[pos]
+            meta = {
+                "kind": kind,
+                "pair": k,
+                "role": str(entry["idx"]).rsplit("_", 1)[1],
+                "categories": categories(rows[k]),
+            }
+            yield Record(f"{kind}/{entry['idx']}", kind, Media(str(entry["video_name"])), entry["GT"], pointer(pos),
+                         entry["question"], use_prefix=False, meta=meta)  # fmt: skip
