@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -49,19 +50,39 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return index, total
 
 
-def _run_config(args: argparse.Namespace):
-    from tarsier_eval.runner.evaluate import RunConfig
+RUN_DEFAULTS = {"model": "tiny-qwen2vl", "batch_size": "1", "workers": 2, "seed": 0}
 
-    batch_size, auto = parse_batch_size(args.batch_size)
-    return RunConfig(
-        tasks=[t.strip() for t in args.tasks.split(",") if t.strip()], model=args.model,
-        model_args={k: str(v) for k, v in parse_kv(args.model_args).items()}, data_root=args.data_root,
-        limit=args.limit, batch_size=batch_size, auto_batch=auto, workers=args.workers,
-        gen_kwargs=parse_kv(args.gen_kwargs), score_options=parse_kv(args.score_options), seed=args.seed,
-        loader_options=parse_kv(args.loader_options),
-        frame_cache=str(Path(args.frame_cache).expanduser().resolve()) if args.frame_cache else None,
-        frame_cache_bytes=_size(args.frame_cache_size, "--frame-cache-size"),
-    )  # fmt: skip
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The run settings given on this command line (flags left out are absent)."""
+    given: dict[str, Any] = {}
+    if args.model is not None:
+        given["model"] = args.model
+    if args.model_args is not None:
+        given["model_args"] = {k: str(v) for k, v in parse_kv(args.model_args).items()}
+    for flag, key in (("gen_kwargs", "gen_kwargs"), ("score_options", "score_options"),
+                      ("loader_options", "loader_options")):  # fmt: skip
+        if getattr(args, flag) is not None:
+            given[key] = parse_kv(getattr(args, flag))
+    for key in ("data_root", "limit", "workers", "seed"):
+        if getattr(args, key) is not None:
+            given[key] = getattr(args, key)
+    if args.batch_size is not None:
+        given["batch_size"], given["auto_batch"] = parse_batch_size(args.batch_size)
+    if args.frame_cache is not None:
+        given["frame_cache"] = str(Path(args.frame_cache).expanduser().resolve())
+    if args.frame_cache_size is not None:
+        given["frame_cache_bytes"] = _size(args.frame_cache_size, "--frame-cache-size")
+    return given
+
+
+def _run_config(args: argparse.Namespace):
+    from tarsier_eval.runner.config import RunConfig
+
+    batch_size, auto = parse_batch_size(RUN_DEFAULTS["batch_size"])
+    defaults = {"model": RUN_DEFAULTS["model"], "workers": RUN_DEFAULTS["workers"], "seed": RUN_DEFAULTS["seed"],
+                "batch_size": batch_size, "auto_batch": auto}  # fmt: skip
+    return RunConfig(tasks=[t.strip() for t in args.tasks.split(",") if t.strip()], **{**defaults, **_settings(args)})
 
 
 def parse_batch_size(text: str) -> tuple[int, bool]:
@@ -83,17 +104,21 @@ def _size(text: str, flag: str) -> int:
         raise UsageError(f"{flag}: {exc}") from None
 
 
-def _resumed_config(run_dir: Path):
-    from tarsier_eval.runner.evaluate import RunConfig
-    from tarsier_eval.runner.rundir import read_manifest
+def _resumed_config(run_dir: Path, overrides: dict[str, Any] | None = None):
+    """The run's own config with this command line's settings on top (the fingerprint check judges them)."""
+    from dataclasses import replace
 
-    manifest = read_manifest(run_dir)
-    if not manifest.get("config"):
+    from tarsier_eval.rundir import Manifest
+    from tarsier_eval.runner.config import RunConfig
+
+    manifest = Manifest.read_if_any(run_dir)
+    if manifest is None or not manifest.config:
         raise UsageError(f"{run_dir} has no manifest.json with a config: not a run dir")
-    config = RunConfig(**manifest["config"])
-    if any(v == "<redacted>" for v in config.model_args.values()):
+    config = RunConfig(**manifest.config)
+    overrides = overrides or {}
+    if any(v == "<redacted>" for v in config.model_args.values()) and "model_args" not in overrides:
         raise UsageError("this run's model args held secrets; pass them again with --model-args")
-    return config
+    return replace(config, **overrides)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -102,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     args.output_root = Path(args.output).parent  # the judge cache lives in the results root
     if args.resume:
-        config = _resumed_config(Path(args.resume))
+        config = _resumed_config(Path(args.resume), _settings(args))
         if args.tasks and args.tasks != ",".join(config.tasks):
             raise UsageError("--resume continues the run's own tasks; leave --tasks out or repeat them")
     else:
@@ -111,16 +136,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = _run_config(args)
     return run(config, sys.argv, Path(args.output), run_id=args.run_id,
                resume=Path(args.resume) if args.resume else None, shard=parse_shard(args.shard),
-               judge_factory=lambda: judge_from_args(args))  # fmt: skip
+               judge_factory=lambda: judge_from_args(args), allowed=args.allow_changed or [])  # fmt: skip
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from tarsier_eval.judges.commands import judge_from_args
+    from tarsier_eval.runner import lifecycle
     from tarsier_eval.runner.evaluate import finalize
 
     run_dir = Path(args.run_dir)
     args.output_root = run_dir.parent.parent
-    return finalize(run_dir, _resumed_config(run_dir), judge_from_args(args))
+    config = _resumed_config(run_dir)
+    lifecycle.record(run_dir, "merge", sys.argv)
+    return finalize(run_dir, config, judge_from_args(args))
 
 
 def _data_needed(spec: Any) -> str:
@@ -166,8 +194,8 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     return score_predictions(args.task, Path(args.predictions), Path(args.output) if args.output else None,
                              data_root=args.data_root, options=parse_kv(args.score_options), seed=args.seed,
-                             loader_options=parse_kv(args.loader_options),
-                             judge=judge_from_args(args))  # fmt: skip
+                             loader_options=parse_kv(args.loader_options), judge=judge_from_args(args),
+                             on_duplicate=args.on_duplicate, argv=sys.argv)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,26 +215,36 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a model on tasks; shards across torchrun ranks; writes a run dir.",
     )
     run.add_argument("--tasks", help="comma-separated task names (see `tarsier-eval tasks`)")
-    run.add_argument("--model", default="tiny-qwen2vl", help="backend: tarsier2, openai or tiny-qwen2vl (default)")
-    run.add_argument("--model-args", default="", help="k=v,... e.g. pretrained=PATH,dtype=bfloat16,video_as=images")
+    run.add_argument("--model", help="backend: tarsier2, openai or tiny-qwen2vl (default)")
+    run.add_argument("--model-args", help="k=v,... e.g. pretrained=PATH,dtype=bfloat16,video_as=images")
     run.add_argument("--data-root", help="folder holding each benchmark's folder (or $TARSIER_EVAL_DATA_ROOT)")
     run.add_argument("--limit", type=int, help="first N samples of each task (smoke tests)")
     run.add_argument("--output", default="results/runs", help="results root; the run dir is OUTPUT/RUN_ID")
     run.add_argument("--run-id", help="name the run dir (required to share one run across --shard processes)")
-    run.add_argument("--resume", metavar="RUN_DIR", help="continue a run: finished samples are not redone")
+    run.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue a run: finished samples are not redone; settings "
+        "given again must match the run's (see --allow-changed)",
+    )
+    run.add_argument(
+        "--allow-changed",
+        action="append",
+        metavar="FIELD",
+        help="accept a run-fingerprint field that differs on --resume/--shard (recorded in the manifest)",
+    )
     run.add_argument("--shard", metavar="I/N", help="run only part I of N (Slurm arrays, Ray); then `merge`")
     run.add_argument(
         "--batch-size",
-        default="1",
-        help="samples per generate call, or auto[:N] (start at N, default 8; halves on OOM)",
+        help="samples per generate call (default 1), or auto[:N] (start at N, default 8; halves on OOM)",
     )
-    run.add_argument("--workers", type=int, default=2, help="DataLoader workers decoding video ahead of the model")
-    run.add_argument("--gen-kwargs", default="", help="generation overrides, e.g. max_new_tokens=64")
-    run.add_argument("--score-options", default="", help="scorer option overrides: key=v (every task) or task.key=v")
-    run.add_argument("--loader-options", default="", help="loader option overrides, e.g. videomme.subtitles=true")
-    run.add_argument("--seed", type=int, default=0, help="seed of scorers' official random fallbacks")
+    run.add_argument("--workers", type=int, help="DataLoader workers decoding video ahead of the model (default 2)")
+    run.add_argument("--gen-kwargs", help="generation overrides, e.g. max_new_tokens=64")
+    run.add_argument("--score-options", help="scorer option overrides: key=v (every task) or task.key=v")
+    run.add_argument("--loader-options", help="loader option overrides, e.g. videomme.subtitles=true")
+    run.add_argument("--seed", type=int, help="seed of scorers' official random fallbacks (default 0)")
     run.add_argument("--frame-cache", metavar="DIR", help="reuse decoded, resized frames stored in DIR (optional)")
-    run.add_argument("--frame-cache-size", default="50G", help="bound of --frame-cache; least recently used go first")
+    run.add_argument("--frame-cache-size", help="bound of --frame-cache (default 50G); least recently used go first")
     add_judge_arguments(run)
     run.set_defaults(func=cmd_run)
 
@@ -233,6 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--score-options", default="", help="scorer option overrides, e.g. strict=true")
     score.add_argument("--loader-options", default="", help="loader option overrides, e.g. subtitles=true")
     score.add_argument("--seed", type=int, default=0)
+    score.add_argument(
+        "--on-duplicate",
+        choices=("error", "first", "last"),
+        default="error",
+        help="a sample_id given twice: an error (default), or keep its first or last prediction",
+    )
     add_judge_arguments(score)
     score.set_defaults(func=cmd_score)
 
@@ -249,11 +293,22 @@ def _command_registrars() -> list[Callable[[Any], None]]:
     return [register_report_commands]
 
 
+def _quiet_broken_pipe() -> int:
+    """The reader of our output went away (`| head`): stop quietly, as Unix tools do."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # Python's final flush of stdout must not fail again
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except TarsierEvalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -107,25 +107,27 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 @_guard
 def cmd_gate(args: argparse.Namespace) -> int:
-    from tarsier_eval.gate import gate_reference, gate_runs, load_config, to_markdown
+    from tarsier_eval.report.gate import gate_reference, gate_runs, load_config, to_markdown
     from tarsier_eval.report.reference import load_reference
 
+    if not args.against and not args.baseline:
+        print("error: gate needs --baseline RUN and/or --against reference:<model>", file=sys.stderr)
+        return 2
+    if args.against and not args.against.startswith("reference:"):
+        print("error: --against takes reference:<model>, e.g. reference:tarsier2-7b", file=sys.stderr)
+        return 2
     cfg = load_config(args.config)
     cand = resolve_runs(args.candidate, args.results_root)
-    if args.against:
-        if not args.against.startswith("reference:"):
-            print("error: --against takes reference:<model>, e.g. reference:tarsier2-7b", file=sys.stderr)
-            return 2
-        model = args.against.split(":", 1)[1]
-        checks = gate_reference(cand, load_reference(), model, cfg)
-        text = to_markdown(checks, f"{cand.run_id} vs published {model}", "published")
-    elif args.baseline:
+    checks, text = [], ""
+    if args.baseline:  # with --against too, both gates run and both must pass
         base = resolve_runs(args.baseline, args.results_root)
-        checks = gate_runs(base, cand, cfg)
-        text = to_markdown(checks, f"{cand.run_id} vs baseline {base.run_id}", "baseline")
-    else:
-        print("error: gate needs --baseline RUN or --against reference:<model>", file=sys.stderr)
-        return 2
+        checks += gate_runs(base, cand, cfg)
+        text += to_markdown(checks, f"{cand.run_id} vs baseline {base.run_id}", "baseline")
+    if args.against:
+        model = args.against.split(":", 1)[1]
+        against = gate_reference(cand, load_reference(), model, cfg)
+        checks += against
+        text += to_markdown(against, f"{cand.run_id} vs published {model}", "published")
     sys.stdout.write(text)
     if args.output:  # appended, as CI job summaries ($GITHUB_STEP_SUMMARY) expect
         with args.output.open("a", encoding="utf-8") as f:

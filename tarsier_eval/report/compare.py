@@ -10,8 +10,8 @@ from tarsier_eval.report.runs import Run
 
 def flipped(a: Run, b: Run, task: str) -> list[dict[str, Any]]:
     """Samples present in both runs whose correctness (correct / incorrect / unscored) differs, by sample id."""
-    sa = {s["sample_id"]: s for s in a.task_samples(task)}
-    sb = {s["sample_id"]: s for s in b.task_samples(task)}
+    sa = {s.sample_id: s for s in a.task_samples(task)}
+    sb = {s.sample_id: s for s in b.task_samples(task)}
     out = []
     for sid in sorted(sa.keys() & sb.keys()):
         ca, cb = correctness(sa[sid]), correctness(sb[sid])
@@ -19,13 +19,13 @@ def flipped(a: Run, b: Run, task: str) -> list[dict[str, Any]]:
             out.append(
                 {
                     "sample_id": sid,
-                    "subset": sa[sid].get("subset"),
+                    "subset": sa[sid].subset,
                     "a": ca,
                     "b": cb,
-                    "response_a": sa[sid].get("response"),
-                    "response_b": sb[sid].get("response"),
-                    "parsed_a": sa[sid].get("parsed"),
-                    "parsed_b": sb[sid].get("parsed"),
+                    "response_a": sa[sid].response,
+                    "response_b": sb[sid].response,
+                    "parsed_a": sa[sid].parsed,
+                    "parsed_b": sb[sid].parsed,
                 }
             )
     return out

@@ -37,12 +37,11 @@ def run_rows(run: Run, seed: int = 0) -> list[tuple[Any, ...]]:
     for task, ts in run.scores.items():
         by_subset: dict[str, list[float]] = {}
         for s in run.task_samples(task):
-            if isinstance(s.get("score"), (int, float)):
-                by_subset.setdefault(s.get("subset") or "", []).append(float(s["score"]))
-                by_subset.setdefault("overall", []).append(float(s["score"]))
-        subset_n = ts.get("subset_n", {})
-        for subset, metrics in (ts.get("metrics") or {}).items():
-            n = ts.get("n") if subset == "overall" else subset_n.get(subset)
+            if isinstance(s.score, (int, float)):
+                by_subset.setdefault(s.subset or "", []).append(float(s.score))
+                by_subset.setdefault("overall", []).append(float(s.score))
+        for subset, metrics in ts.metrics.items():
+            n = ts.n if subset == "overall" else ts.subset_n.get(subset)
             for metric, value in metrics.items():
                 lo = hi = None
                 scores = by_subset.get(subset, [])
@@ -75,10 +74,10 @@ def index_run(run_dir: Path, results_root: Path) -> None:
             "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?)",
             (
                 run.run_id,
-                run.manifest.get("created"),
+                run.manifest.created,
                 run.model,
                 run.fingerprint,
-                run.manifest.get("status"),
+                run.manifest.status,
                 str(Path(run_dir).resolve()),
             ),
         )

@@ -18,6 +18,7 @@ from pathlib import Path
 from tarsier_eval.report.reference import Reference
 from tarsier_eval.report.runs import Run
 from tarsier_eval.report.tables import build_view, to_html
+from tarsier_eval.rundir import SampleRow
 
 CORRECT_THRESHOLD = 0.5
 
@@ -57,8 +58,8 @@ img{max-width:100%}
 """
 
 
-def correctness(sample: dict) -> str:
-    score = sample.get("score")
+def correctness(sample: SampleRow) -> str:
+    score = sample.score
     if not isinstance(score, (int, float)):
         return "unscored"
     return "correct" if score >= CORRECT_THRESHOLD else "incorrect"
@@ -75,9 +76,7 @@ def _options(name: str, values: list[str]) -> str:
 
 
 def _scores_table(runs: list[Run]) -> str:
-    keys = sorted(
-        {(t, s, m) for r in runs for t, ts in r.scores.items() for s, ms in ts.get("metrics", {}).items() for m in ms}
-    )
+    keys = sorted({(t, s, m) for r in runs for t, ts in r.scores.items() for s, ms in ts.metrics.items() for m in ms})
     head = "".join(f"<th>{html.escape(r.run_id)}</th>" for r in runs)
     rows = []
     for t, s, m in keys:
@@ -87,7 +86,7 @@ def _scores_table(runs: list[Run]) -> str:
     for r in runs:
         for t, ts in r.scores.items():
             c = ", ".join(
-                f"{k}={ts.get(k, 0)}"
+                f"{k}={getattr(ts, k)}"
                 for k in ("n", "n_scored", "n_unparsed", "n_missing", "n_errors", "n_judge_failed", "n_unjudged")
             )
             counts.append(f"<li>{html.escape(r.run_id)} / {html.escape(t)}: {html.escape(c)}</li>")
@@ -110,20 +109,20 @@ def _sample_rows(runs: list[Run]) -> tuple[str, dict[str, set[str]]]:
     out = []
     for run in runs:
         for s in run.samples:
-            task, subset, corr = str(s.get("task", "")), str(s.get("subset", "")), correctness(s)
+            task, subset, corr = s.task, str(s.subset or ""), correctness(s)
             seen["task"].add(task)
             seen["subset"].add(subset)
             seen["run"].add(run.run_id)
             e = html.escape
-            parsed = json.dumps(s.get("parsed"), ensure_ascii=False)
-            score = "-" if s.get("score") is None else f"{s['score']:g}"
+            parsed = json.dumps(s.parsed, ensure_ascii=False)
+            score = "-" if s.score is None else f"{s.score:g}"
             out.append(
                 f'<tr class="sample" data-task="{e(task)}" data-subset="{e(subset)}" data-run="{e(run.run_id)}" '
                 f'data-correct="{corr}"><td>{e(run.run_id)}</td><td>{e(task)}</td><td>{e(subset)}</td>'
-                f"<td>{e(str(s.get('sample_id', '')))}</td><td>{e(str(s.get('video') or ''))}</td>"
-                f"<td><pre>{e(str(s.get('prompt') or ''))}</pre></td><td><pre>{e(str(s.get('response') or ''))}</pre>"
-                f"{'<br><small>' + e(str(s['error'])) + '</small>' if s.get('error') else ''}</td>"
-                f'<td>{e(parsed)}</td><td class="{corr}">{score}</td><td>{e(str(s.get("status", "")))}</td></tr>'
+                f"<td>{e(s.sample_id)}</td><td>{e(s.video or '')}</td>"
+                f"<td><pre>{e(s.prompt or '')}</pre></td><td><pre>{e(s.response or '')}</pre>"
+                f"{'<br><small>' + e(s.error) + '</small>' if s.error else ''}</td>"
+                f'<td>{e(parsed)}</td><td class="{corr}">{score}</td><td>{e(s.status)}</td></tr>'
             )
     return "\n".join(out), seen
 
@@ -146,8 +145,8 @@ def build_page(ref: Reference, runs: list[Run]) -> str:
     )
     runs_list = "".join(
         f"<li><b>{html.escape(r.run_id)}</b>: model {html.escape(r.model)}, fingerprint "
-        f"{html.escape(str(r.fingerprint))}, created {html.escape(str(r.manifest.get('created')))}, status "
-        f"{html.escape(str(r.manifest.get('status')))}</li>"
+        f"{html.escape(str(r.fingerprint))}, created {html.escape(r.manifest.created)}, status "
+        f"{html.escape(r.manifest.status)}</li>"
         for r in runs
     )
     script_hash = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()

@@ -57,7 +57,7 @@ def benchmark_bars(ref: Reference, runs: list[Run], out_dir: Path) -> list[Path]
     height = 0.8 / max(1, len(runs))
     y = np.arange(len(tasks))
     for k, run in enumerate(runs):
-        vals = [run.scores.get(t, {}).get("headline_value") or 0.0 for t in tasks]
+        vals = [(run.scores[t].headline_value if t in run.scores else None) or 0.0 for t in tasks]
         ax.barh(y + k * height, vals, height, label=f"{run.model} ({run.run_id})")
     ax.set_yticks(y + height * (len(runs) - 1) / 2, tasks)
     ax.set_xlabel("headline metric")

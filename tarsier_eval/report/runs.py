@@ -7,40 +7,53 @@ A run argument names one run (a run id under <results-root>/runs/ or a run dir, 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tarsier_eval.errors import UsageError
+from tarsier_eval.rundir import COMPLETE, Manifest, SampleRow, ScoresFile, TaskEntry, read_samples
 
 
 @dataclass
 class Run:
-    """A finished run: its manifest, per-task scores and (lazily read) per-sample records."""
+    """A finished run: its manifest, per-task scores and (lazily read) per-sample rows."""
 
     run_id: str
     path: Path
-    manifest: dict[str, Any]
-    scores: dict[str, dict[str, Any]]  # task -> TaskScores.to_json()
-    _samples: list[dict[str, Any]] | None = field(default=None, repr=False)
+    manifest: Manifest
+    scores: dict[str, TaskEntry]
+    _samples: list[SampleRow] | None = field(default=None, repr=False)
     parts: list[Run] = field(default_factory=list)  # the runs a merged run is made of (empty: a run dir)
     label: str | None = None  # the LABEL of a `LABEL=a,b` argument: the row name in tables
 
     @property
     def model(self) -> str:
-        return (self.manifest.get("model") or {}).get("name") or self.run_id
+        return self.manifest.model_name or self.run_id
 
     @property
     def fingerprint(self) -> str | None:
-        return (self.manifest.get("model") or {}).get("fingerprint")
-
-    def value(self, task: str, subset: str, metric: str) -> float | None:
-        v = self.scores.get(task, {}).get("metrics", {}).get(subset, {}).get(metric)
-        return float(v) if isinstance(v, (int, float)) else None
+        return self.manifest.model_fingerprint
 
     @property
-    def samples(self) -> list[dict[str, Any]]:
+    def complete(self) -> bool:
+        return self.manifest.status == COMPLETE
+
+    @property
+    def flags(self) -> list[str]:
+        """Warnings that travel with this run's numbers (incomplete, changed settings, model load warnings)."""
+        if self.parts:
+            return sorted({f"{p.run_id}: {flag}" for p in self.parts for flag in p.flags})
+        flags = list(self.manifest.flags)
+        if self.manifest.status != COMPLETE and not any(f.startswith("incomplete") for f in flags):
+            flags.insert(0, f"incomplete: status {self.manifest.status}")
+        return flags
+
+    def value(self, task: str, subset: str, metric: str) -> float | None:
+        entry = self.scores.get(task)
+        return entry.value(subset, metric) if entry else None
+
+    @property
+    def samples(self) -> list[SampleRow]:
         if self._samples is None:
             self._samples = (
                 [s for part in self.parts for s in part.samples]
@@ -49,36 +62,15 @@ class Run:
             )
         return self._samples
 
-    def task_samples(self, task: str) -> list[dict[str, Any]]:
-        return [s for s in self.samples if s.get("task") == task]
-
-
-def read_samples(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    out = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    out.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    raise UsageError(f"{path}:{n}: not JSON ({e})") from e
-    return out
+    def task_samples(self, task: str) -> list[SampleRow]:
+        return [s for s in self.samples if s.task == task]
 
 
 def load_run(path: Path) -> Run:
     """Read a run dir; UsageError (exit 2) when it is not one."""
-    try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-        scores = json.loads((path / "scores.json").read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise UsageError(f"not a run dir (missing {Path(e.filename).name}): {path}") from e
-    except json.JSONDecodeError as e:
-        raise UsageError(f"malformed JSON in run dir {path}: {e}") from e
-    if not isinstance(scores.get("tasks"), dict):
-        raise UsageError(f"{path}/scores.json has no 'tasks' object")
-    return Run(str(manifest.get("run_id") or path.name), path, manifest, scores["tasks"])
+    manifest = Manifest.read(path)
+    scores = ScoresFile.read(path / "scores.json")
+    return Run(manifest.run_id or path.name, path, manifest, scores.tasks)
 
 
 def merge_runs(runs: list[Run], label: str | None = None) -> Run:
@@ -90,7 +82,7 @@ def merge_runs(runs: list[Run], label: str | None = None) -> Run:
     """
     if len(runs) == 1 and label is None:
         return runs[0]
-    scores: dict[str, dict[str, Any]] = {}
+    scores: dict[str, TaskEntry] = {}
     owner: dict[str, str] = {}
     for run in runs:
         for task, ts in run.scores.items():
@@ -99,7 +91,7 @@ def merge_runs(runs: list[Run], label: str | None = None) -> Run:
             scores[task], owner[task] = ts, run.run_id
     models = {
         (m.get("name"), m.get("fingerprint")): m
-        for m in (r.manifest.get("model") for r in runs)
+        for m in (r.manifest.model for r in runs)
         if isinstance(m, dict) and (m.get("name") or m.get("fingerprint"))
     }
     if len({name for name, _ in models if name}) > 1 or len({fp for _, fp in models if fp}) > 1:
@@ -107,14 +99,12 @@ def merge_runs(runs: list[Run], label: str | None = None) -> Run:
         raise UsageError(f"runs of different models cannot share a row: {found}")
     model = max(models.values(), key=lambda m: bool(m.get("fingerprint")), default=None)
     run_id = label or "+".join(r.run_id for r in runs)
-    statuses = {r.manifest.get("status") for r in runs}
-    manifest = {
-        "run_id": run_id,
-        "model": model,
-        "status": statuses.pop() if len(statuses) == 1 else "mixed",
-        "created": max((str(r.manifest.get("created") or "") for r in runs), default="") or None,
-        "merged_from": [str(r.path) for r in runs],
-    }
+    statuses = {r.manifest.status for r in runs}
+    manifest = Manifest(
+        run_id=run_id, created=max((r.manifest.created for r in runs), default=""),
+        command=[], model=model, status=statuses.pop() if len(statuses) == 1 else "mixed",
+        config={"merged_from": [str(r.path) for r in runs]},
+    )  # fmt: skip
     return Run(run_id, runs[0].path, manifest, scores, parts=list(runs), label=label)
 
 

@@ -1,10 +1,10 @@
-"""Orchestration of `run`, `merge` and `score`: shards per rank, then rank 0 scores and writes the run dir."""
+"""Orchestration of `run` and `merge`: every rank generates its part; rank 0 (or `merge`) scores and writes the run dir."""
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -13,37 +13,17 @@ from tarsier_eval.data.load import load_samples
 from tarsier_eval.data.sample import LoadResult, Sample
 from tarsier_eval.errors import UsageError
 from tarsier_eval.registry import MODELS, resolve_tasks
-from tarsier_eval.runner import rundir
-from tarsier_eval.runner.dist import init_from_env
-from tarsier_eval.runner.generate import generate_tasks
+from tarsier_eval.rundir import INCOMPLETE, Manifest, SampleRow, ScoresFile, TaskEntry, TaskRecord, write_samples
+from tarsier_eval.runner import lifecycle
+from tarsier_eval.runner.config import RunConfig
+from tarsier_eval.runner.dist import DistContext, init_from_env
+from tarsier_eval.runner.fingerprint import run_fingerprint, task_fingerprint
+from tarsier_eval.runner.provenance import new_run_id, now_iso
 from tarsier_eval.runner.shards import latest_predictions, read_shard_records
 from tarsier_eval.runner.summary import results_table
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction, TaskScores
 from tarsier_eval.task import TaskSpec, options_for
-
-DEFAULT_RESULTS_ROOT = Path("results/runs")
-DEFAULT_FRAME_CACHE_BYTES = 50 << 30
-
-
-@dataclass
-class RunConfig:
-    """Everything a run needs; stored in the manifest so `--resume` and `merge` can rebuild it."""
-
-    tasks: list[str]
-    model: str = "tiny-qwen2vl"
-    model_args: dict[str, str] = field(default_factory=dict)
-    data_root: str | None = None
-    limit: int | None = None
-    batch_size: int = 1
-    auto_batch: bool = False
-    workers: int = 2
-    gen_kwargs: dict[str, Any] = field(default_factory=dict)
-    score_options: dict[str, Any] = field(default_factory=dict)
-    loader_options: dict[str, Any] = field(default_factory=dict)
-    seed: int = 0
-    frame_cache: str | None = None
-    frame_cache_bytes: int = DEFAULT_FRAME_CACHE_BYTES
 
 
 def resolve_data_root(spec: TaskSpec, data_root: str | None) -> Path:
@@ -61,52 +41,53 @@ def resolve_data_root(spec: TaskSpec, data_root: str | None) -> Path:
     raise UsageError(f"task {spec.name} needs its data: pass --data-root DIR holding {spec.data_dir}/")
 
 
-def load_task_samples(spec: TaskSpec, config: RunConfig) -> tuple[Path, LoadResult]:
-    root = resolve_data_root(spec, config.data_root)
-    return task_data_root(spec, root), load_samples(
-        spec, root, config.limit, options_for(spec.name, config.loader_options)
-    )
+class TaskLoads:
+    """Each task's samples, loaded once per process: (task data root, LoadResult)."""
+
+    def __init__(self, config: RunConfig):
+        self.config = config
+        self._loaded: dict[str, tuple[Path, LoadResult]] = {}
+
+    def __call__(self, spec: TaskSpec) -> tuple[Path, LoadResult]:
+        if spec.name not in self._loaded:
+            root = resolve_data_root(spec, self.config.data_root)
+            options = options_for(spec.name, self.config.loader_options)
+            self._loaded[spec.name] = task_data_root(spec, root), load_samples(spec, root, self.config.limit, options)
+        return self._loaded[spec.name]
 
 
 def score_loaded(
     spec: TaskSpec, loaded: LoadResult, predictions: dict[str, Prediction], config: RunConfig, judge: Any = None
 ) -> TaskScores:
     """Score, then add the invalid annotation records as visible errors (never silently dropped)."""
-    scores = score_task(
-        spec,
-        loaded.samples,
-        predictions,
-        options=options_for(spec.name, config.score_options),
-        judge=judge,
-        seed=config.seed,
-    )
+    scores = score_task(spec, loaded.samples, predictions, options=options_for(spec.name, config.score_options),
+                        judge=judge, seed=config.seed)  # fmt: skip
     if loaded.issues:
-        scores.notes.append(
-            f"{len(loaded.issues)} annotation records could not be used: "
-            + "; ".join(str(i) for i in loaded.issues[:5])
-        )
+        scores.notes.append(f"{len(loaded.issues)} annotation records could not be used: "
+                            + "; ".join(str(i) for i in loaded.issues[:5]))  # fmt: skip
         scores.extra["invalid_records"] = [str(i) for i in loaded.issues]
     return scores
 
 
-def sample_rows(
-    samples: list[Sample], scores: TaskScores, predictions: dict[str, Prediction], loaded: LoadResult
-) -> list[dict[str, Any]]:
+def sample_rows(samples: list[Sample], scores: TaskScores, predictions: dict[str, Prediction],
+                loaded: LoadResult) -> list[SampleRow]:  # fmt: skip
+    """samples.jsonl rows: one per scored sample, then one error row per annotation record that could not be used."""
     by_id = {s.sample_id: s for s in samples}
     rows = []
     for result in scores.samples:
-        sample = by_id.get(result.sample_id)
-        pred = predictions.get(result.sample_id)
-        rows.append({
-            "sample_id": result.sample_id, "task": scores.task, "subset": result.subset,
-            "video": sample.video if sample else None, "prompt": sample.prompt if sample else None,
-            "response": pred.response if pred else None, "parsed": result.parsed, "score": result.score,
-            "status": result.status, "error": result.error or (pred.error if pred else None), "detail": result.detail,
-        })  # fmt: skip
-    rows.extend({"sample_id": f"{scores.task}@{issue.file}#{issue.pointer}", "task": scores.task, "subset": None,
-                 "video": None, "prompt": None, "response": None, "parsed": None, "score": None,
-                 "status": "error", "error": issue.message, "detail": {}} for issue in loaded.issues)  # fmt: skip
+        sample, pred = by_id.get(result.sample_id), predictions.get(result.sample_id)
+        rows.append(SampleRow(
+            result.sample_id, scores.task, result.subset, sample.video if sample else None,
+            sample.prompt if sample else None, pred.response if pred else None, result.parsed, result.score,
+            result.status, result.error or (pred.error if pred else None), result.detail,
+        ))  # fmt: skip
+    rows.extend(SampleRow(f"{scores.task}@{issue.file}#{issue.pointer}", scores.task, None, None, None, None, None,
+                          None, "error", issue.message) for issue in loaded.issues)  # fmt: skip
     return rows
+
+
+def task_entry(scores: TaskScores) -> TaskEntry:
+    return TaskEntry.from_json(scores.to_json())
 
 
 def has_failures(scores: TaskScores) -> bool:
@@ -117,14 +98,18 @@ def has_failures(scores: TaskScores) -> bool:
 
 
 def finalize(run_dir: Path, config: RunConfig, judge: Any = None) -> int:
-    """Score every task from the shard files and write samples.jsonl, scores.json and the final manifest."""
+    """Score every task from the shard files and write samples.jsonl, scores.json and the final manifest.
+
+    Exit code 1 when samples failed or the run is incomplete (shards that never finished, named)."""
     specs = resolve_tasks(config.tasks)
+    loads = TaskLoads(config)
+    with lifecycle.locked(run_dir):
+        manifest = Manifest.read(run_dir)
+        lifecycle.settle(manifest)
     all_scores: list[TaskScores] = []
-    rows: list[dict[str, Any]] = []
-    manifest = rundir.read_manifest(run_dir)
-    task_info: dict[str, Any] = manifest.setdefault("tasks", {})
+    rows: list[SampleRow] = []
     for spec in specs:
-        _, loaded = load_task_samples(spec, config)
+        _, loaded = loads(spec)
         records, problems = read_shard_records(run_dir / "shards" / spec.name)
         for problem in problems:
             print(f"warning: {spec.name}: {problem}", file=sys.stderr)
@@ -132,24 +117,24 @@ def finalize(run_dir: Path, config: RunConfig, judge: Any = None) -> int:
         scores = score_loaded(spec, loaded, predictions, config, judge)
         all_scores.append(scores)
         rows.extend(sample_rows(loaded.samples, scores, predictions, loaded))
-        task_info[spec.name] = {"version": spec.version, "annotations": loaded.files, "extra": scores.extra}
-    rundir.atomic_write_jsonl(run_dir / "samples.jsonl", rows)
-    rundir.atomic_write_json(
-        run_dir / "scores.json", {"run_id": run_dir.name, "tasks": {s.task: s.to_json() for s in all_scores}}
-    )
-    failed = any(has_failures(s) for s in all_scores)
-    manifest.update(
-        {
-            "status": "complete",
-            "finished": rundir.now_iso(),
-            "judge": judge.usage() if judge is not None and hasattr(judge, "usage") else None,
-        }
-    )
-    rundir.atomic_write_json(run_dir / "manifest.json", manifest)
+        record = manifest.tasks.get(spec.name) or TaskRecord(spec.version, loaded.files)
+        record.extra = scores.extra
+        manifest.tasks[spec.name] = record
+    write_samples(run_dir / "samples.jsonl", rows)
+    ScoresFile(run_dir.name, {s.task: task_entry(s) for s in all_scores}).write(run_dir / "scores.json")
+    with lifecycle.locked(run_dir):
+        current = Manifest.read(run_dir)  # shards may have finished meanwhile: keep their history
+        manifest.history = current.history
+        lifecycle.settle(manifest)
+        manifest.finished = now_iso()
+        manifest.judge = judge.usage() if judge is not None and hasattr(judge, "usage") else None
+        manifest.write(run_dir)
     index_finished_run(run_dir)
     print(results_table(all_scores))
-    print(f"run dir: {run_dir}")
-    return 1 if failed else 0
+    for flag in manifest.flags:
+        print(f"warning: {flag}", file=sys.stderr)
+    print(f"run dir: {run_dir} ({manifest.status})")
+    return 1 if manifest.status == INCOMPLETE or any(has_failures(s) for s in all_scores) else 0
 
 
 def index_finished_run(run_dir: Path) -> None:
@@ -162,45 +147,58 @@ def index_finished_run(run_dir: Path) -> None:
         print(f"warning: could not index {run_dir}: {exc}", file=sys.stderr)
 
 
-def start_manifest(run_dir: Path, config: RunConfig, argv: list[str], backend: Any, world: int) -> None:
-    existing = rundir.read_manifest(run_dir)
-    rundir.atomic_write_json(run_dir / "manifest.json", {
-        "run_id": run_dir.name, "created": existing.get("created", rundir.now_iso()),
-        "command": [a if not rundir.SECRET_KEY.search(a) else "<redacted>" for a in argv],
-        "config": {**asdict(config), "model_args": rundir.redact(config.model_args)},
-        "git_sha": rundir.git_sha(), "packages": rundir.package_versions(),
-        "model": {**backend.describe(), "args": rundir.redact(config.model_args)},
-        "tasks": existing.get("tasks", {}), "world_size": world, "status": "running", "judge": None,
-        "resumed_from_previous": bool(existing),
-    })  # fmt: skip
+def fingerprint_of(specs: list[TaskSpec], loads: TaskLoads, config: RunConfig, backend: Any) -> dict[str, Any]:
+    """The run fingerprint of this invocation's settings (runner/fingerprint.py)."""
+    preprocess = backend.preprocessor({})
+    tasks = {}
+    for spec in specs:
+        video = {**asdict(preprocess.video_settings(spec.video)), "profile": preprocess.media_profile}
+        tasks[spec.name] = task_fingerprint(spec, loads(spec)[1], config, video)
+    return run_fingerprint(config, backend.describe(), tasks)
 
 
-def run(
-    config: RunConfig,
-    argv: list[str],
-    output: Path,
-    run_id: str | None = None,
-    resume: Path | None = None,
-    shard: tuple[int, int] | None = None,
-    judge_factory: Any = None,
-) -> int:
+def _open(ctx: DistContext, run_dir: Path, specs: list[TaskSpec], loads: TaskLoads, config: RunConfig, backend: Any,
+          argv: list[str], kind: str, shard: tuple[int, int] | None, allowed: list[str]):  # fmt: skip
+    """Create or join the run on the process that owns the manifest; its error stops every rank."""
+    invocation, error = None, None
+    if ctx.is_main or shard is not None:
+        try:
+            fingerprint = fingerprint_of(specs, loads, config, backend)
+            world = shard[1] if shard else ctx.world_size
+            invocation = lifecycle.begin(run_dir, config, fingerprint, backend.describe(), argv, kind=kind,
+                                         shard=shard, world_size=world, allowed=allowed)  # fmt: skip
+        except Exception as exc:  # reported to every rank below, so none waits for a run that will not start
+            error = exc
+    message = ctx.broadcast(str(error) if error else None) if shard is None else None
+    if error is not None:
+        raise error
+    if message:
+        raise UsageError(f"rank 0 could not start the run: {message}")
+    return invocation
+
+
+def run(config: RunConfig, argv: list[str], output: Path, *, run_id: str | None = None, resume: Path | None = None,
+        shard: tuple[int, int] | None = None, judge_factory: Any = None, allowed: list[str] | None = None) -> int:  # fmt: skip
     """`tarsier-eval run`: every rank generates its part; rank 0 (or `merge`, with --shard) scores."""
+    from tarsier_eval.runner.generate import generate_tasks
+
     specs = resolve_tasks(config.tasks)
     ctx = init_from_env()
     try:
         if resume is not None:
             run_dir = resume
         else:
-            chosen = run_id or (ctx.broadcast(rundir.new_run_id(config.model) if ctx.is_main else None))
+            chosen = run_id or (ctx.broadcast(new_run_id(config.model) if ctx.is_main else None))
             run_dir = output / chosen
+        kind = "resume" if resume is not None else "shard" if shard is not None else "start"
+        loads = TaskLoads(config)
         backend = MODELS.get(config.model)(**config.model_args)  # the weights load once decoding has started
-        if ctx.is_main and shard is None:
-            start_manifest(run_dir, config, argv, backend, ctx.world_size)
-        elif shard is not None and shard[0] == 0:
-            start_manifest(run_dir, config, argv, backend, shard[1])
+        invocation = _open(ctx, run_dir, specs, loads, config, backend, argv, kind, shard, allowed or [])
         ctx.barrier()
-        generate_tasks(specs, lambda spec: load_task_samples(spec, config), config, backend, run_dir, ctx, shard)
+        generate_tasks(specs, loads, config, backend, run_dir, ctx, shard)
         ctx.barrier()
+        if invocation is not None:
+            lifecycle.finish_invocation(run_dir, invocation)
         if shard is not None:
             print(f"shard {shard[0]}/{shard[1]} done; when all shards are done: tarsier-eval merge {run_dir}")
             return 0

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from tarsier_eval.data.sample import LoadResult, Sample
 from tarsier_eval.models.base import GenerationOutput, PreparedInput
+from tarsier_eval.rundir import ShardRecord
 from tarsier_eval.runner.dist import DistContext
 from tarsier_eval.runner.pipeline import BatchGenerator, SampleDataset, prepared_stream, run_generation
 from tarsier_eval.runner.plan import shard_plan
@@ -73,10 +74,9 @@ def start_task(
     )  # fmt: skip
 
 
-def _shard_records(outputs: list[GenerationOutput], inputs: list[PreparedInput]) -> list[dict[str, Any]]:
+def _shard_records(outputs: list[GenerationOutput], inputs: list[PreparedInput]) -> list[ShardRecord]:
     frames = {item.sample_id: item.num_frames for item in inputs}
-    return [{"sample_id": out.sample_id, "response": out.response, "error": out.error,
-             "num_frames": frames.get(out.sample_id, 0)} for out in outputs]  # fmt: skip
+    return [ShardRecord(out.sample_id, out.response, out.error, frames.get(out.sample_id, 0)) for out in outputs]
 
 
 def finish_task(job: TaskJob, ctx: DistContext, on_inputs_done: Callable[[], None]) -> None:

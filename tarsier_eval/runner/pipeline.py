@@ -13,9 +13,9 @@ from torch.utils.data import DataLoader, Dataset
 from tarsier_eval.data.sample import Sample
 from tarsier_eval.errors import DataError
 from tarsier_eval.models.base import GenerationOutput, ModelBackend, PreparedInput, Preprocessor
-from tarsier_eval.runner.media import sample_frames
 from tarsier_eval.task import VideoSettings
 from tarsier_eval.video.frame_cache import FrameCache
+from tarsier_eval.video.media import load_media_cached
 
 
 @dataclass
@@ -34,9 +34,10 @@ class SampleDataset(Dataset):
     def __getitem__(self, index: int) -> PreparedInput:
         sample = self.samples[index]
         try:
-            frames, cached = sample_frames(
-                self.task_root, sample, self.settings, self.preprocess.media_profile, self.frame_cache
-            )
+            frames, cached = None, False
+            if sample.media.kind != "none":  # text-only samples have no frames
+                frames, cached = load_media_cached(self.task_root, sample.media, self.settings,
+                                                   profile=self.preprocess.media_profile, cache=self.frame_cache)  # fmt: skip
             prepared = self.preprocess(sample, frames)
             prepared.frames_cached = cached
             return prepared

@@ -2,56 +2,31 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from tarsier_eval.errors import UsageError
 from tarsier_eval.registry import get_task
-from tarsier_eval.runner import rundir
-from tarsier_eval.runner.evaluate import RunConfig, has_failures, load_task_samples, sample_rows, score_loaded
+from tarsier_eval.rundir import COMPLETE, Invocation, Manifest, ScoresFile, TaskRecord, write_samples
+from tarsier_eval.runner.config import RunConfig
+from tarsier_eval.runner.evaluate import TaskLoads, has_failures, sample_rows, score_loaded, task_entry
+from tarsier_eval.runner.predictions import read_predictions
+from tarsier_eval.runner.provenance import git_sha, now_iso, package_versions, redact_argv
 from tarsier_eval.runner.summary import results_table
-from tarsier_eval.scoring.types import Prediction
-
-
-def read_predictions(path: Path) -> dict[str, Prediction]:
-    """`{"sample_id", "response"}` per line; a malformed line is a usage error naming the line."""
-    if not path.is_file():
-        raise UsageError(f"predictions file {path} not found")
-    predictions: dict[str, Prediction] = {}
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                sample_id = str(record["sample_id"])
-                response = record.get("response")
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise UsageError(f'{path}:{number}: expected {{"sample_id", "response"}}: {exc}') from exc
-            predictions[sample_id] = Prediction(sample_id, None if response is None else str(response))
-    return predictions
 
 
 def score_predictions(
-    task: str,
-    predictions_path: Path,
-    output: Path | None,
-    *,
-    data_root: str | None,
-    options: dict[str, Any],
-    seed: int,
-    judge: Any = None,
-    loader_options: dict[str, Any] | None = None,
-) -> int:
+    task: str, predictions_path: Path, output: Path | None, *, data_root: str | None, options: dict[str, Any],
+    seed: int, judge: Any = None, loader_options: dict[str, Any] | None = None, on_duplicate: str = "error",
+    argv: list[str] | None = None,
+) -> int:  # fmt: skip
     spec = get_task(task)
     if not spec.implemented:
         raise UsageError(f"task '{spec.name}' is planned, not implemented yet")
-    config = RunConfig(
-        tasks=[spec.name], data_root=data_root, score_options=options, seed=seed, loader_options=loader_options or {}
-    )
-    _, loaded = load_task_samples(spec, config)
-    predictions = read_predictions(predictions_path)
+    config = RunConfig(tasks=[spec.name], data_root=data_root, score_options=options, seed=seed,
+                       loader_options=loader_options or {})  # fmt: skip
+    _, loaded = TaskLoads(config)(spec)
+    predictions = read_predictions(predictions_path, on_duplicate)
     unknown = set(predictions) - {s.sample_id for s in loaded.samples}
     scores = score_loaded(spec, loaded, predictions, config, judge)
     if unknown:
@@ -60,17 +35,18 @@ def score_predictions(
         )
     print(results_table([scores]))
     if output is not None:
-        rundir.atomic_write_json(
-            output / "scores.json", {"run_id": output.name, "tasks": {spec.name: scores.to_json()}}
-        )
-        rundir.atomic_write_jsonl(output / "samples.jsonl", sample_rows(loaded.samples, scores, predictions, loaded))
-        rundir.atomic_write_json(output / "manifest.json", {
-            "run_id": output.name, "created": rundir.now_iso(), "command": ["score", task, str(predictions_path)],
-            "config": {"tasks": [spec.name], "score_options": options, "loader_options": loader_options,
-                       "seed": seed, "data_root": data_root},
-            "git_sha": rundir.git_sha(), "packages": rundir.package_versions(), "model": None,
-            "tasks": {spec.name: {"version": spec.version, "annotations": loaded.files, "extra": scores.extra}},
-            "world_size": 1, "status": "complete", "judge": judge.usage() if hasattr(judge, "usage") else None,
-        })  # fmt: skip
+        ScoresFile(output.name, {spec.name: task_entry(scores)}).write(output / "scores.json")
+        write_samples(output / "samples.jsonl", sample_rows(loaded.samples, scores, predictions, loaded))
+        command = redact_argv(argv or ["score", "--task", task, "--predictions", str(predictions_path)])
+        at = now_iso()
+        Manifest(
+            run_id=output.name, created=at, command=command,
+            config={"tasks": [spec.name], "score_options": options, "loader_options": loader_options or {},
+                    "seed": seed, "data_root": data_root, "predictions": str(predictions_path)},
+            tasks={spec.name: TaskRecord(spec.version, loaded.files, extra=scores.extra)},
+            git_sha=git_sha(), packages=package_versions(), status=COMPLETE,
+            history=[Invocation("score", command, at, finished=at)],
+            judge=judge.usage() if hasattr(judge, "usage") else None, finished=at,
+        ).write(output)  # fmt: skip
         print(f"wrote {output}/scores.json")
     return 1 if has_failures(scores) else 0

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
+from tarsier_eval.rundir import ShardRecord
 from tarsier_eval.scoring.types import Prediction
 
 
@@ -27,10 +27,10 @@ class ShardWriter:
             if self._fh.read(1) != b"\n":
                 self._fh.write(b"\n")
 
-    def write(self, records: list[dict[str, Any]]) -> None:
+    def write(self, records: list[ShardRecord]) -> None:
         if not records:
             return
-        payload = b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
+        payload = b"".join(json.dumps(r.to_json(), ensure_ascii=False).encode() + b"\n" for r in records)
         self._fh.write(payload)
         self._fh.flush()
         os.fsync(self._fh.fileno())
@@ -45,9 +45,9 @@ class ShardWriter:
         self.close()
 
 
-def read_shard_records(shard_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
+def read_shard_records(shard_dir: Path) -> tuple[list[ShardRecord], list[str]]:
     """Every intact record under `shard_dir` (all ranks, all launches), plus a message per torn line."""
-    records: list[dict[str, Any]] = []
+    records: list[ShardRecord] = []
     problems: list[str] = []
     for path in sorted(shard_dir.glob("*.jsonl")):
         with path.open(encoding="utf-8", errors="replace") as fh:
@@ -60,21 +60,21 @@ def read_shard_records(shard_dir: Path) -> tuple[list[dict[str, Any]], list[str]
                     problems.append(f"{path.name}:{number}: torn line skipped (process killed mid-write)")
                     continue
                 if isinstance(record, dict) and "sample_id" in record:
-                    records.append(record)
+                    records.append(ShardRecord.from_json(record))
     return records, problems
 
 
-def latest_predictions(records: list[dict[str, Any]]) -> dict[str, Prediction]:
+def latest_predictions(records: list[ShardRecord]) -> dict[str, Prediction]:
     """One prediction per sample: a success wins over an error; among equals the last written wins."""
     best: dict[str, Prediction] = {}
     for record in records:
-        pred = Prediction(record["sample_id"], record.get("response"), record.get("error"))
+        pred = Prediction(record.sample_id, record.response, record.error)
         current = best.get(pred.sample_id)
         if current is None or current.error is not None or pred.error is None:
             best[pred.sample_id] = pred
     return best
 
 
-def finished_ids(records: list[dict[str, Any]]) -> set[str]:
+def finished_ids(records: list[ShardRecord]) -> set[str]:
     """Samples with a successful response: a resumed run skips these (errored samples are tried again)."""
-    return {r["sample_id"] for r in records if r.get("error") is None and r.get("response") is not None}
+    return {r.sample_id for r in records if r.error is None and r.response is not None}

@@ -14,8 +14,9 @@ import pytest
 from tarsier_eval.data.sample import Sample
 from tarsier_eval.models.base import GenerationOutput, PreparedInput
 from tarsier_eval.registry import get_task
+from tarsier_eval.runner.config import RunConfig
 from tarsier_eval.runner.dist import DistContext
-from tarsier_eval.runner.evaluate import RunConfig, load_task_samples
+from tarsier_eval.runner.evaluate import TaskLoads
 from tarsier_eval.runner.generate import generate_tasks
 from tarsier_eval.runner.shards import read_shard_records
 from tarsier_eval.task import VideoSettings
@@ -91,17 +92,17 @@ def test_decoding_runs_ahead_of_loading_and_of_the_next_task(tmp_path: Path, cac
     marks = tmp_path / "marks"
     marks.mkdir()
     backend = WaitingBackend(marks, "demo", "demo_again")
-    first_ids = {s.sample_id for s in load_task_samples(demo, config)[1].samples}
+    first_ids = {s.sample_id for s in TaskLoads(config)(demo)[1].samples}
 
     started: list[str] = []
 
     def load(spec):
         started.append(spec.name)
         if spec.name == "demo_again":  # the second task's samples get their own marks
-            root, loaded = load_task_samples(demo, config)
+            root, loaded = TaskLoads(config)(demo)
             loaded.samples = [dataclasses.replace(s, task="demo_again") for s in loaded.samples]
             return root, loaded
-        return load_task_samples(demo, config)
+        return TaskLoads(config)(demo)
 
     generate_tasks(specs, load, config, backend, tmp_path / "run", DistContext(), None)
 
@@ -109,7 +110,7 @@ def test_decoding_runs_ahead_of_loading_and_of_the_next_task(tmp_path: Path, cac
     assert backend.events == ["loaded", "last batch of demo"]
     for spec, ids in (("demo", first_ids), ("demo_again", first_ids)):
         records, problems = read_shard_records(tmp_path / "run" / "shards" / spec)
-        assert not problems and {r["sample_id"] for r in records} == ids
+        assert not problems and {r.sample_id for r in records} == ids
         assert all(r["response"] == "A" and r["num_frames"] > 0 for r in records)
 
 
@@ -125,7 +126,7 @@ def test_a_next_task_that_cannot_start_fails_after_the_current_task_is_saved(tmp
     def load(spec):
         if spec.name == "broken":
             raise FailingLoad("annotation file unreadable")
-        return load_task_samples(demo, config)
+        return TaskLoads(config)(demo)
 
     class Instant(WaitingBackend):
         def load(self) -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tarsier_eval.data.sample import Media, Sample, SourceRef
+from tarsier_eval.rundir import ShardRecord
 from tarsier_eval.runner.plan import sample_cost, shard_plan
 from tarsier_eval.runner.shards import ShardWriter, finished_ids, latest_predictions, read_shard_records
 
@@ -42,13 +43,13 @@ def test_plan_with_more_ranks_than_samples():
 def test_torn_line_is_skipped_and_the_next_append_starts_a_new_line(tmp_path: Path):
     path = tmp_path / "rank0-of1.jsonl"
     with ShardWriter(path) as writer:
-        writer.write([{"sample_id": "a", "response": "x", "error": None}])
+        writer.write([ShardRecord("a", "x")])
     with path.open("a") as fh:  # a process killed mid-write
         fh.write('{"sample_id": "b", "respo')
     with ShardWriter(path) as writer:
-        writer.write([{"sample_id": "c", "response": "z", "error": None}])
+        writer.write([ShardRecord("c", "z")])
     records, problems = read_shard_records(tmp_path)
-    assert [r["sample_id"] for r in records] == ["a", "c"]
+    assert [r.sample_id for r in records] == ["a", "c"]
     assert len(problems) == 1 and "torn line" in problems[0]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tarsier_eval.errors import UsageError
-from tarsier_eval.gate import GateConfig, gate_reference
+from tarsier_eval.report.gate import GateConfig, gate_reference
 from tarsier_eval.report.reference import load_reference
 from tarsier_eval.report.runs import resolve_runs
 from tarsier_eval.report.tables import build_view, render
@@ -42,15 +42,17 @@ def test_score_only_dirs_join_a_model_run_in_one_row(root):
     run = resolve_runs("full,tomato-only,mvbench-only", root)
     assert run.run_id == "full+tomato-only+mvbench-only" and run.model == "tiny-qwen2-vl"
     assert set(run.scores) == {"tvbench", "tomato", "mvbench"}
-    assert [s["task"] for s in run.samples] == ["tvbench", "tomato", "mvbench"]
-    assert run.manifest["merged_from"] == [str(root / "runs" / n) for n in ("full", "tomato-only", "mvbench-only")]
+    assert [s.task for s in run.samples] == ["tvbench", "tomato", "mvbench"]
+    assert run.manifest.config["merged_from"] == [
+        str(root / "runs" / n) for n in ("full", "tomato-only", "mvbench-only")
+    ]
     csv = render(build_view("short-qa", load_reference(), [run], with_reference=False), "csv").splitlines()
     assert csv[1] == "tiny-qwen2-vl,,,small,run,0,70.3,-,55.0,41.5,-,-,-,-,-,-,-"
 
 
 def test_label_and_score_only_dirs_alone(root):
     run = resolve_runs("Ours=tomato-only,mvbench-only", root)
-    assert run.run_id == run.model == "Ours" and run.manifest["model"] is None
+    assert run.run_id == run.model == "Ours" and run.manifest.model is None
     assert resolve_runs("tomato-only", root).model == "tomato-only"  # one dir: unchanged, labelled by its id
     labelled = resolve_runs("Mine (7B)=full,tomato-only", root)  # a label names the row even when a model is known
     assert labelled.model == "tiny-qwen2-vl"

@@ -4,6 +4,10 @@ A run-vs-run check fails when the candidate is worse by more than the tolerance 
 significant: the upper end of the 95% paired-bootstrap CI of (candidate - baseline) is below 0. Metrics that are
 not per-sample means (F1 of averaged P/R, macro averages...) get no CI; they fail on the tolerance alone. A task of
 the baseline that the candidate lacks fails. A reference check fails when |run - published| > tolerance.
+Too little evidence fails too: a check over fewer than `min_n` samples (gates.yaml `defaults.min_n`, default 30,
+per task `tasks.<task>.min_n`) fails as "insufficient evidence", since one flipped sample would decide it. Every
+per-sample check prints its power: the CI half-width, the smallest regression the data can tell from noise.
+A gate on an incomplete run (shards that never finished, status not complete) fails with that reason.
 Exit codes: 0 all pass, 1 a gate failed, 2 bad input.
 """
 
@@ -27,12 +31,16 @@ class GateConfig:
     confidence: float = 0.95
     n_boot: int = N_BOOT
     seed: int = 0
+    min_n: int = 30
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     reference_tolerance: float = 1.0
     reference_tasks: dict[str, float] = field(default_factory=dict)
 
     def task_tolerance(self, task: str) -> float:
         return float(self.tasks.get(task, {}).get("tolerance", self.tolerance))
+
+    def task_min_n(self, task: str) -> int:
+        return int(self.tasks.get(task, {}).get("min_n", self.min_n))
 
 
 def load_config(path: Path | None) -> GateConfig:
@@ -49,6 +57,7 @@ def load_config(path: Path | None) -> GateConfig:
             confidence=float(d.get("confidence", 0.95)),
             n_boot=int(d.get("n_boot", N_BOOT)),
             seed=int(d.get("seed", 0)),
+            min_n=int(d.get("min_n", 30)),
             tasks={k: dict(v or {}) for k, v in (raw.get("tasks") or {}).items()},
             reference_tolerance=float(ref.get("tolerance", 1.0)),
             reference_tasks={k: float(v) for k, v in (ref.get("tasks") or {}).items()},
@@ -67,6 +76,7 @@ class Check:
     tolerance: float
     ci: tuple[float, float] | None = None
     n_paired: int = 0
+    n: int | None = None
     passed: bool = True
     reason: str = ""
 
@@ -77,17 +87,27 @@ class Check:
         return self.candidate - self.baseline
 
 
-def _paired_scores(base: Run, cand: Run, task: str, subset: str) -> tuple[list[float], list[float]]:
-    def scored(run: Run) -> dict[str, float]:
-        return {
-            s["sample_id"]: float(s["score"])
-            for s in run.task_samples(task)
-            if isinstance(s.get("score"), (int, float)) and subset in ("overall", s.get("subset"))
-        }
+def _scored(run: Run, task: str, subset: str) -> dict[str, float]:
+    """sample id -> score of the run's counted samples of `task` in `subset`."""
+    return {s.sample_id: float(s.score) for s in run.task_samples(task)
+            if isinstance(s.score, (int, float)) and subset in ("overall", s.subset)}  # fmt: skip
 
-    a, b = scored(base), scored(cand)
+
+def _paired_scores(base: Run, cand: Run, task: str, subset: str) -> tuple[list[float], list[float]]:
+    a, b = _scored(base, task, subset), _scored(cand, task, subset)
     ids = sorted(a.keys() & b.keys())
     return [a[i] for i in ids], [b[i] for i in ids]
+
+
+def _entry_n(run: Run, task: str, subset: str) -> int | None:
+    entry = run.scores.get(task)
+    if entry is None:
+        return None
+    return entry.n_scored if subset == "overall" else entry.subset_n.get(subset)
+
+
+def _incomplete(run: Run) -> str | None:
+    return None if run.complete else "; ".join(run.flags) or f"run {run.run_id} is not complete"
 
 
 def _check_pair(base: Run, cand: Run, task: str, subset: str, metric: str, cfg: GateConfig) -> Check:
@@ -100,14 +120,14 @@ def _check_pair(base: Run, cand: Run, task: str, subset: str, metric: str, cfg: 
         c.passed, c.reason = False, "missing in candidate"
         return c
     b, k = _paired_scores(base, cand, task, subset)
+    c.n = min(x for x in (_entry_n(base, task, subset), _entry_n(cand, task, subset), len(b) or None) if x is not None)
+    if c.n < cfg.task_min_n(task):
+        c.passed = False
+        c.reason = f"insufficient evidence: n = {c.n} < min_n {cfg.task_min_n(task)} (one flipped sample would decide)"
+        return c
     scale_b = mean_scale(b, c.baseline) if b else None
     scale_k = mean_scale(k, c.candidate) if k else None
-    all_b = [
-        s
-        for s in base.task_samples(task)
-        if isinstance(s.get("score"), (int, float)) and subset in ("overall", s.get("subset"))
-    ]
-    if scale_b is not None and scale_b == scale_k and len(b) == len(all_b):
+    if scale_b is not None and scale_b == scale_k and len(b) == len(_scored(base, task, subset)):
         _, lo, hi = paired_bootstrap_ci(
             b, k, scale=scale_b, confidence=cfg.confidence, seed=cfg.seed, n_boot=cfg.n_boot
         )
@@ -124,14 +144,20 @@ def _check_pair(base: Run, cand: Run, task: str, subset: str, metric: str, cfg: 
     return c
 
 
+def _refuse_incomplete(*runs: Run) -> list[Check]:
+    """A failed check per incomplete run: its numbers cover only part of the samples."""
+    return [Check("*", "*", "run status", None, None, 0.0, passed=False, reason=f"{r.run_id}: {why}")
+            for r in runs if (why := _incomplete(r))]  # fmt: skip
+
+
 def gate_runs(base: Run, cand: Run, cfg: GateConfig) -> list[Check]:
     """One check per (task, subset, metric): the headline in "overall" unless gates.yaml lists others."""
     if not set(base.scores) & set(cand.scores):
         raise UsageError(f"runs {base.run_id} and {cand.run_id} share no task")
-    checks = []
+    checks = _refuse_incomplete(base, cand)
     for task in sorted(base.scores):
         tcfg = cfg.tasks.get(task, {})
-        metrics = tcfg.get("metrics") or [base.scores[task].get("headline")]
+        metrics = tcfg.get("metrics") or [base.scores[task].headline]
         for subset in tcfg.get("subsets") or ["overall"]:
             for metric in metrics:
                 checks.append(_check_pair(base, cand, task, subset, metric, cfg))
@@ -140,7 +166,7 @@ def gate_runs(base: Run, cand: Run, cfg: GateConfig) -> list[Check]:
 
 def gate_reference(cand: Run, ref: Reference, model: str, cfg: GateConfig) -> list[Check]:
     """Every published number of `model` (e.g. tarsier2-7b) that the run has, within the reference tolerance."""
-    checks = []
+    checks = _refuse_incomplete(cand)
     for key, table in ref.tables.items():
         row = next((r for r in table.rows if r.model.lower() == model.lower() and r.kind == "model"), None)
         if row is None:
@@ -159,7 +185,7 @@ def gate_reference(cand: Run, ref: Reference, model: str, cfg: GateConfig) -> li
                 c.passed = abs(got - cell.value) <= tol
                 c.reason = "" if c.passed else "differs from the published number beyond tolerance"
             checks.append(c)
-    if not checks:
+    if not [c for c in checks if c.task != "*"]:
         raise UsageError(f"run {cand.run_id} has no task with a published number for {model!r}")
     return checks
 
@@ -176,15 +202,18 @@ def to_markdown(checks: list[Check], title: str, base_label: str) -> str:
         "",
         f"{len(checks)} checks, {len(failed)} failed.",
         "",
-        f"| task | subset | metric | {base_label} | candidate | Δ | 95% CI | n paired | tol | result |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| task | subset | metric | {base_label} | candidate | Δ | 95% CI | n paired | detectable | tol | result |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in checks:
         ci = f"[{c.ci[0]:+.2f}, {c.ci[1]:+.2f}]" if c.ci else "-"
         delta = "-" if c.delta is None else f"{c.delta:+.2f}"
+        power = f"±{(c.ci[1] - c.ci[0]) / 2:.2f}" if c.ci else "-"
         res = ("pass" if c.passed else "**FAIL**") + (f" ({c.reason})" if c.reason else "")
         lines.append(
             f"| {c.task} | {c.subset} | {c.metric} | {f(c.baseline)} | {f(c.candidate)} | {delta} | {ci} | "
-            f"{c.n_paired or '-'} | {c.tolerance:g} | {res} |"
+            f"{c.n_paired or '-'} | {power} | {c.tolerance:g} | {res} |"
         )
+    lines += ["", "detectable: half-width of the 95% CI of the difference; a smaller regression cannot be told from "
+              "noise with this many samples (min_n guards against deciding on a handful)."]  # fmt: skip
     return "\n".join(lines) + "\n"
