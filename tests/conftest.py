@@ -16,7 +16,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def shared_benchmarks() -> Path:
     """The real annotation records (`full.*` official files, `samples*` verbatim records)."""
     if not SHARED_BENCHMARKS.is_dir():
-        pytest.fail(f"real annotations not found at {SHARED_BENCHMARKS}; set TARSIER_EVAL_SHARED")
+        pytest.skip(f"real annotations not found at {SHARED_BENCHMARKS} (set TARSIER_EVAL_SHARED to the folder)")
     return SHARED_BENCHMARKS
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from pathlib import Path
+import posixpath
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from tarsier_eval.data.files import AnnotationFiles
@@ -44,12 +45,21 @@ def render_prompt(spec: TaskSpec, record: Record) -> str:
     return record.preamble + template.format(**fields)
 
 
+def confined(path: str) -> str:
+    """`path` normalised, which must stay inside the task's data folder: an absolute path or one that climbs out
+    with ".." (however it is spelled) is a RecordError. Only the text is checked, so symlinks the user placed
+    inside the data root (video folders on other storage) keep working."""
+    as_posix = posixpath.normpath(path.replace("\\", "/"))  # a Windows-style "..\\" climbs out too
+    if posixpath.isabs(as_posix) or PureWindowsPath(path).drive or as_posix == ".." or as_posix.startswith("../"):
+        raise RecordError(f"media path {path!r} leaves the benchmark's data folder")
+    return posixpath.normpath(path)
+
+
 def _media(spec: TaskSpec, record: Record) -> Media:
     media = record.media
-    if record.media_in_task_root or not spec.media_dir:
-        return media
-    base = f"{spec.media_dir}/"
-    return Media(base + media.path, media.kind, media.start, media.end, tuple(base + i for i in media.images))
+    base = "" if record.media_in_task_root or not spec.media_dir else f"{spec.media_dir}/"
+    path = confined(base + media.path) if media.kind != "none" else media.path
+    return Media(path, media.kind, media.start, media.end, tuple(confined(base + i) for i in media.images))
 
 
 def build_sample(spec: TaskSpec, file: str, record: Record) -> Sample:

@@ -27,7 +27,7 @@ def same(a: Any, b: Any, loose: bool) -> bool:
 
 @pytest.mark.parametrize("task", TASKS)
 @pytest.mark.parametrize("mode", MODES)
-def test_scorer_reproduces_its_golden_scores(task: str, mode: str):
+def test_scorer_reproduces_its_golden_scores(task: str, mode: str, shared_benchmarks):
     golden = json.loads(golden_path(task).read_text())[mode]
     got = score_golden(task, mode)
     loose = task in NEURAL
@@ -38,7 +38,7 @@ def test_scorer_reproduces_its_golden_scores(task: str, mode: str):
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_loader_reproduces_its_golden_samples(task: str):
+def test_loader_reproduces_its_golden_samples(task: str, shared_benchmarks):
     """Prompts, media, answers, meta, sources and load issues of every sample are what they were."""
     expected = json.loads(golden_path(task).read_text())["samples_sha256"]
     if samples_digest(task) != expected:

@@ -51,7 +51,7 @@ def _expected(spec, scorer, sample, status, options):
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_missing_and_failed_predictions(task):
+def test_missing_and_failed_predictions(task, shared_benchmarks):
     spec, samples, preds = _case(task)
     scorer = SCORERS.get(spec.scorer.name)()
     for options in ({}, {"missing": "exclude", "error": "exclude"}, {"missing": "wrong", "error": "wrong"}):
@@ -71,7 +71,7 @@ def test_missing_and_failed_predictions(task):
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_judged_samples_are_unjudged_without_a_judge_and_judge_failed_when_it_fails(task):
+def test_judged_samples_are_unjudged_without_a_judge_and_judge_failed_when_it_fails(task, shared_benchmarks):
     spec, samples, preds = _case(task)
     scorer = SCORERS.get(spec.scorer.name)()
     unjudged = score_task(spec, samples, preds)
@@ -97,7 +97,7 @@ def test_judged_samples_are_unjudged_without_a_judge_and_judge_failed_when_it_fa
 
 
 @pytest.mark.parametrize("task", ["tvbench", "dream1k", "etbench"])
-def test_status_options_are_checked(task):
+def test_status_options_are_checked(task, shared_benchmarks):
     spec, samples, preds = _case(task)
     with pytest.raises(ConfigError, match="missing must be one of"):
         score_task(spec, samples, preds, options={"missing": "zero"})

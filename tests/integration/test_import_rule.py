@@ -1,0 +1,61 @@
+"""Offline commands start fast: `--help`, `tasks`, `samples`, `score` without a judge, `table`, `runs`, `gate` and
+`compare` never import torch, transformers or openai (they cost seconds and hundreds of MB before any work)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import cli_env
+from tests.unit.test_report_fixtures import tvbench_run
+
+HEAVY = ("torch", "transformers", "openai", "torchvision", "decord", "sentence_transformers")
+PROBE = """
+import contextlib, io, json, sys
+from tarsier_eval.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        code = main(sys.argv[1:])
+    except SystemExit as exc:
+        code = exc.code
+print(json.dumps({"code": code, "heavy": [m for m in %r if m in sys.modules]}))
+""" % (HEAVY,)
+
+
+def _imports(*args: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=cli_env(),
+                          timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def runs_root(tmp_path_factory, shared_benchmarks) -> Path:
+    root = tmp_path_factory.mktemp("results")
+    tvbench_run(root, shared_benchmarks, "a", set(range(40)), limit=120)
+    tvbench_run(root, shared_benchmarks, "b", set(range(60)), limit=120)
+    return root
+
+
+def test_offline_commands_import_no_heavy_package(tmp_path, runs_root, shared_benchmarks):
+    preds = tmp_path / "p.jsonl"
+    preds.write_text(json.dumps({"sample_id": "tempcompass/multi-choice/1034419625/action/0", "response": "A"}) + "\n")
+    data = str(shared_benchmarks)
+    root = str(runs_root)
+    commands = {
+        "--help": ["--help"],
+        "tasks": ["tasks"],
+        "samples": ["samples", "--task", "tvbench", "--data-root", data, "--limit", "3"],
+        "score": ["score", "--task", "tempcompass", "--predictions", str(preds), "--data-root", data],
+        "table": ["table", "--layout", "short-qa", "--runs", "a", "--results-root", root],
+        "runs": ["runs", "--results-root", root],
+        "gate": ["gate", "--baseline", "a", "--candidate", "b", "--results-root", root],
+        "compare": ["compare", "a", "b", "--task", "tvbench", "--results-root", root],
+    }
+    for name, args in commands.items():
+        result = _imports(*args)
+        assert result["heavy"] == [], f"`tarsier-eval {name}` imported {result['heavy']}"
