@@ -14,7 +14,8 @@ from tests.support.cli import cli_env
 from tests.unit.test_report_fixtures import tvbench_run
 
 HEAVY = ("torch", "transformers", "openai", "torchvision", "decord", "sentence_transformers")
-PROBE = """
+PROBE = f"""
+HEAVY = {HEAVY!r}
 import contextlib, io, json, sys
 from tarsier_eval.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
@@ -22,8 +23,8 @@ with contextlib.redirect_stdout(io.StringIO()):
         code = main(sys.argv[1:])
     except SystemExit as exc:
         code = exc.code
-print(json.dumps({"code": code, "heavy": [m for m in %r if m in sys.modules]}))
-""" % (HEAVY,)
+print(json.dumps({{"code": code, "heavy": [m for m in HEAVY if m in sys.modules]}}))
+"""
 
 
 def _imports(*args: str) -> dict:
