@@ -73,7 +73,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 @_guard
 def cmd_table(args: argparse.Namespace) -> int:
-    from tarsier_eval.report.latex import bibtex
+    from tarsier_eval.report.latex import bibtex, to_latex
     from tarsier_eval.report.reference import load_reference
     from tarsier_eval.report.render import render
     from tarsier_eval.report.tables import build_view, split_view
@@ -92,10 +92,12 @@ def cmd_table(args: argparse.Namespace) -> int:
         _emit(render(view, args.format), args.output)
         return 0
     bib = args.bib or (args.output.with_suffix(".bib") if args.output else None)
+    if bib and args.output and bib.resolve() == args.output.resolve():
+        raise UsageError(f"--bib {bib} would overwrite the table (--output); name another file")
     tex_dir = args.output.parent if args.output else Path.cwd()
     bib_name = Path(os.path.relpath(bib, tex_dir)).with_suffix("").as_posix() if bib else "benchmarks"
-    options = {"standalone": args.standalone, "landscape": args.landscape, "resize": args.resize, "bib_name": bib_name}
-    _emit(render(view, "latex", **options), args.output)
+    tex = to_latex(view, standalone=args.standalone, landscape=args.landscape, resize=args.resize, bib_name=bib_name)
+    _emit(tex, args.output)
     if view.cited() and bib:
         _emit(bibtex(view, ref), bib)
     elif view.cited():
@@ -221,7 +223,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--landscape", action="store_true", help="latex: a sidewaystable (its own rotated page; package rotating)"
     )
     p.add_argument(
-        "--resize", action="store_true", help="latex: scale each tabular to the line width (\\resizebox; graphicx)"
+        "--resize",
+        action="store_true",
+        help="latex: scale a tabular wider than the line down to the line width (\\resizebox, never up; graphicx)",
     )
     p.add_argument(
         "--bib",

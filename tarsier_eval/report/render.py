@@ -169,14 +169,15 @@ def _html_panel(view: View, panel: Panel, caption: str) -> list[str]:
     for k, hr in enumerate(heads):
         out.append(f"<tr><th>{html.escape(stub(view, k))}</th>" + "".join(_html_head(view, c) for c in hr) + "</tr>")
     out += ["</thead>", "<tbody>"]
-    for i, label in groups(view, panel):
+    for k, (i, label) in enumerate(groups(view, panel)):
         row = view.rows[i]
         if label:
             out.append(f'<tr class="group"><td colspan="{width}"><i>{html.escape(label)}</i></td></tr>')
         cls = " ".join(c for c in ("grey" if row.grey else "", row.kind) if c)
+        rule = ' style="border-top:1px solid #000"' if label == "" and k else ""  # a new group without a caption
         name = html.escape(row.label) + (f" [{html.escape(row.ref)}]" if row.ref else "") + html.escape(row.mark)
         cells = "".join(f"<td>{_html_cell(view, i, c)}</td>" for c in panel.columns)
-        out.append(f'<tr class="{cls}"><td>{name}</td>{cells}</tr>')
+        out.append(f'<tr class="{cls}"{rule}><td>{name}</td>{cells}</tr>')
     return [*out, "</tbody>", "</table>"]
 
 
@@ -220,14 +221,10 @@ def to_csv(view: View) -> str:
     return buf.getvalue()
 
 
-def render(view: View, fmt: str, **latex_options) -> str:
-    """`fmt` one of FORMATS; latex_options (standalone, landscape, resize, bib_name) go to the LaTeX renderer."""
+def render(view: View, fmt: str) -> str:
+    """`view` in `fmt`, one of FORMATS (LaTeX with its defaults; options: tarsier_eval.report.latex.to_latex)."""
     from tarsier_eval.report.latex import to_latex
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    if fmt == "latex":
-        return to_latex(view, **latex_options)
-    if latex_options:
-        raise UsageError(f"{', '.join(sorted(latex_options))}: LaTeX options, not for --format {fmt}")
-    return {"md": to_markdown, "html": to_html, "csv": to_csv}[fmt](view)
+    return {"md": to_markdown, "html": to_html, "csv": to_csv, "latex": to_latex}[fmt](view)
