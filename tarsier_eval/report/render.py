@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tarsier_eval.errors import UsageError
@@ -55,7 +56,7 @@ def stub(view: View, level: int) -> str:
     return view.stub[level] if level < len(view.stub) else ""
 
 
-def groups(view: View, panel: Panel):
+def groups(view: View, panel: Panel) -> Iterator[tuple[int, str | None]]:
     """(row index, group label or None): the label where a new group starts ("" = a rule without caption)."""
     last = None
     for i in panel.rows:
@@ -75,7 +76,7 @@ def cite_number(view: View, bench: str) -> str:
 def references_note(view: View) -> str:
     """One line naming the cited benchmarks' papers, so "[57]" can be looked up."""
     items = [
-        f"{cite_number(view, b.name) or b.name} {b.name}" + (f", arXiv:{b.arxiv}" if b.arxiv else "")
+        f"{cite_number(view, b.name)} {b.name}".lstrip() + (f", arXiv:{b.arxiv}" if b.arxiv else "")
         for b in view.cited()
     ]
     return "Benchmarks: " + "; ".join(items) + "." if items else ""
