@@ -13,7 +13,7 @@ from tarsier_eval.errors import ConfigError
 TaskStatus = Literal["implemented", "planned"]
 _TOP_KEYS = {
     "name", "benchmark", "status", "version", "description", "paper_table", "data", "loader", "prompt", "video",
-    "generation", "parser", "scorer", "headline", "published", "metric", "notes",
+    "generation", "parser", "scorer", "headline", "metric", "notes",
 }  # fmt: skip
 
 
@@ -68,7 +68,6 @@ class TaskSpec:
     prompt: dict[str, Any] = field(default_factory=dict)
     video: VideoSettings = field(default_factory=VideoSettings)
     generation: dict[str, Any] = field(default_factory=dict)
-    published: dict[str, Any] = field(default_factory=dict)
     paper_table: str | None = None
     notes: str = ""
     builtin_data: bool = False
@@ -132,7 +131,6 @@ def parse_task(raw: dict[str, Any], path: Path) -> TaskSpec:
         prompt=dict(raw.get("prompt") or {}),
         video=video,
         generation=dict(raw.get("generation") or {}),
-        published=dict(raw.get("published") or {}),
         paper_table=str(raw["paper_table"]) if raw.get("paper_table") is not None else None,
         notes=str(raw.get("notes", "")).strip(),
         builtin_data=bool(data.get("builtin", False)),

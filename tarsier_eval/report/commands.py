@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tarsier_eval.errors import TarsierEvalError
+from tarsier_eval.errors import TarsierEvalError, UsageError
 from tarsier_eval.report import index
 from tarsier_eval.report.index import index_run
 from tarsier_eval.report.runs import Run, resolve_runs
@@ -72,14 +73,36 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 @_guard
 def cmd_table(args: argparse.Namespace) -> int:
+    from tarsier_eval.report.latex import bibtex, to_latex
     from tarsier_eval.report.reference import load_reference
-    from tarsier_eval.report.tables import build_view, render, to_latex
+    from tarsier_eval.report.render import render
+    from tarsier_eval.report.tables import build_view, split_view
 
-    view = build_view(
-        args.layout, load_reference(), _runs(args, args.runs), with_reference=args.with_reference, run_group=args.group
+    latex_only = [f for f in ("standalone", "landscape", "resize", "bib") if getattr(args, f)]
+    if args.format != "latex" and latex_only:
+        raise UsageError(f"--{', --'.join(latex_only)}: LaTeX options; add --format latex")
+    if args.format == "csv" and args.split != 1:
+        raise UsageError("--split lays out a printed table; CSV is one line per number (drop --split)")
+    ref = load_reference()
+    runs = _runs(args, args.runs)
+    view = split_view(
+        build_view(args.layout, ref, runs, with_reference=args.with_reference, run_group=args.group), args.split
     )
-    text = to_latex(view, standalone=True) if args.format == "latex" and args.standalone else render(view, args.format)
-    _emit(text, args.output)
+    if args.format != "latex":
+        _emit(render(view, args.format), args.output)
+        return 0
+    bib = args.bib or (args.output.with_suffix(".bib") if args.output else None)
+    if bib and args.output and bib.resolve() == args.output.resolve():
+        raise UsageError(f"--bib {bib} would overwrite the table (--output); name another file")
+    tex_dir = args.output.parent if args.output else Path.cwd()
+    bib_name = Path(os.path.relpath(bib, tex_dir)).with_suffix("").as_posix() if bib else "benchmarks"
+    tex = to_latex(view, standalone=args.standalone, landscape=args.landscape, resize=args.resize, bib_name=bib_name)
+    _emit(tex, args.output)
+    if view.cited() and bib:
+        _emit(bibtex(view, ref), bib)
+    elif view.cited():
+        keys = ", ".join(b.key for b in view.cited())
+        print(f"note: the table cites {keys}; --bib FILE (or --output) writes their BibTeX entries", file=sys.stderr)
     return 0
 
 
@@ -156,7 +179,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the report and gate sub-commands to the main `tarsier-eval` parser."""
-    from tarsier_eval.report.tables import FORMATS, LAYOUTS
+    from tarsier_eval.report.render import FORMATS
+    from tarsier_eval.report.tables import LAYOUTS
 
     def add(name: str, func: Callable, help_: str) -> argparse.ArgumentParser:
         p = subparsers.add_parser(name, help=help_, description=help_)
@@ -183,9 +207,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run ids or run dirs; a,b,c (or LABEL=a,b,c) = runs of one model in one row",
     )
     p.add_argument("--with-reference", action="store_true", help="include the paper's published rows")
-    p.add_argument("--format", choices=FORMATS, default="md")
-    p.add_argument("--group", default="small", help="scale group our runs belong to (default: small, <=10B)")
+    p.add_argument("--format", choices=FORMATS, default="md", help="md, latex, html or csv (one line per number)")
+    p.add_argument(
+        "--group",
+        help="scale group our runs join (default: the table's: small, <=10B; embodied: the models below Human)",
+    )
+    p.add_argument(
+        "--split",
+        type=int,
+        default=1,
+        metavar="N",
+        help="print the columns in N stacked blocks, each with the Model column (e.g. --split 2 for the 15-column "
+        "summary); md, html, latex",
+    )
     p.add_argument("--standalone", action="store_true", help="latex: a compilable document, not a table float")
+    p.add_argument(
+        "--landscape", action="store_true", help="latex: a sidewaystable (its own rotated page; package rotating)"
+    )
+    p.add_argument(
+        "--resize",
+        action="store_true",
+        help="latex: scale a tabular wider than the line down to the line width (\\resizebox, never up; graphicx)",
+    )
+    p.add_argument(
+        "--bib",
+        type=Path,
+        metavar="FILE",
+        help="latex: write the BibTeX entries of the benchmarks the headers \\cite here "
+        "(default with --output: beside it, OUTPUT.bib)",
+    )
     p.add_argument("--output", type=Path, help="write to this file instead of stdout")
 
     p = add("plot", cmd_plot, "Draw the Figure 1 chart and a per-benchmark bar chart (PNG and SVG).")

@@ -167,24 +167,19 @@ def gate_runs(base: Run, cand: Run, cfg: GateConfig) -> list[Check]:
 def gate_reference(cand: Run, ref: Reference, model: str, cfg: GateConfig) -> list[Check]:
     """Every published number of `model` (e.g. tarsier2-7b) that the run has, within the reference tolerance."""
     checks = _refuse_incomplete(cand)
-    for key, table in ref.tables.items():
-        row = next((r for r in table.rows if r.model.lower() == model.lower() and r.kind == "model"), None)
-        if row is None:
+    for pub in ref.published(model):
+        if pub.task not in cand.scores:
             continue
-        for part, cell in row.values.items():
-            m = ref.mapping[key][part]
-            if cell.value is None or m["task"] not in cand.scores:
-                continue
-            got = cand.value(m["task"], m["subset"], m["metric"])
-            got = None if got is None else got * float(m.get("scale", 1.0))
-            tol = cfg.reference_tasks.get(m["task"], cfg.reference_tolerance)
-            c = Check(m["task"], m["subset"], m["metric"], cell.value, got, tol)
-            if got is None:
-                c.passed, c.reason = False, "metric missing in run"
-            else:
-                c.passed = abs(got - cell.value) <= tol
-                c.reason = "" if c.passed else "differs from the published number beyond tolerance"
-            checks.append(c)
+        got = cand.value(pub.task, pub.subset, pub.metric)
+        got = None if got is None else got * pub.scale
+        tol = cfg.reference_tasks.get(pub.task, cfg.reference_tolerance)
+        c = Check(pub.task, pub.subset, pub.metric, pub.value, got, tol)
+        if got is None:
+            c.passed, c.reason = False, "metric missing in run"
+        else:
+            c.passed = abs(got - pub.value) <= tol
+            c.reason = "" if c.passed else "differs from the published number beyond tolerance"
+        checks.append(c)
     if not [c for c in checks if c.task != "*"]:
         raise UsageError(f"run {cand.run_id} has no task with a published number for {model!r}")
     return checks

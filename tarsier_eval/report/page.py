@@ -16,8 +16,9 @@ import tempfile
 from pathlib import Path
 
 from tarsier_eval.report.reference import Reference
+from tarsier_eval.report.render import to_html
 from tarsier_eval.report.runs import Run
-from tarsier_eval.report.tables import build_view, to_html
+from tarsier_eval.report.tables import build_view
 from tarsier_eval.rundir import SampleRow
 
 CORRECT_THRESHOLD = 0.5

@@ -1,36 +1,68 @@
-"""Paper-layout tables: published rows beside our runs, best marks as the paper sets them, md/latex/html/csv.
+"""Paper-layout tables: published rows beside our runs, marks as each paper table sets them, ready to render.
 
-Marks: bold = best within the table's `bold_group` (the paper bolds the best of comparable scale, <10B),
-underline = best over every row. "Previous SOTA" lines, the Human row and grey (subset-tested) values do not
-compete. Ties mark every tied value. Every metric here is higher-is-better.
+A `View` is one table: rows in print order, panels (the printed tabulars: one, a table's sub-tables, or the parts of
+a split), bold/underline marks and notes. Marks follow each table's `marks` rule in tarsier2.yaml (Table 1's caption:
+bold = best of comparable scale, underline = best overall; Table 7: bold only in the single-metric sub-tables). The
+"Previous SOTA" lines, Human rows and grey (subset-tested) values never compete; ties mark every tied value; every
+metric here is higher-is-better. Renderers: tarsier_eval.report.render (md, html, csv) and .latex.
 """
 
 from __future__ import annotations
 
-import csv
-import html
-import io
-from dataclasses import dataclass
+import itertools
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from tarsier_eval.errors import UsageError
-from tarsier_eval.report.reference import Cell, Column, Reference, Row, Table
+from tarsier_eval.report.reference import Benchmark, Cell, Column, MarkRule, Reference, Row, Table
 from tarsier_eval.report.runs import Run
 
 LAYOUTS = ("dream1k", "short-qa", "long-qa", "hallucination", "etbench-cap", "etbench-gnd", "embodied", "summary")
-FORMATS = ("md", "latex", "html", "csv")
+SUMMARY_MARKS = {"bold": MarkRule(among="small"), "underline": MarkRule()}
+
+
+@dataclass
+class Panel:
+    """One printed tabular: its columns and the rows it shows (indices into View.rows)."""
+
+    columns: list[Column]
+    rows: list[int]
 
 
 @dataclass
 class View:
-    """A table ready to render: columns, rows in print order, and per (row index, part) marks."""
+    """A table ready to render."""
 
-    title: str
-    columns: list[Column]
+    layout: str
+    number: int | None  # the paper's table number; None for the summary (Figure 1)
+    caption: str
     rows: list[Row]
+    panels: list[Panel]
     group_labels: dict[str, str]
     bold: set[tuple[int, str]]
     underline: set[tuple[int, str]]
     notes: list[str]
+    benchmarks: dict[str, Benchmark] = field(default_factory=dict)
+    side_by_side: bool = False  # panels are sub-tables printed next to each other (else stacked)
+    stub: tuple[str, ...] = ("Model",)  # the model column's text in each header row
+
+    @property
+    def label(self) -> str:
+        return f"tab:{self.layout}"
+
+    @property
+    def title(self) -> str:
+        """The caption with its number, for formats that do not number floats themselves (md, html)."""
+        return f"Table {self.number}: {self.caption}" if self.number else self.caption
+
+    @property
+    def columns(self) -> list[Column]:
+        return list(dict.fromkeys(c for p in self.panels for c in p.columns))
+
+    def cited(self) -> list[Benchmark]:
+        """The benchmarks whose citation a header prints, in column order."""
+        return list(dict.fromkeys(self.benchmarks[c.cite] for c in self.columns if c.cite))
 
 
 def _decimals(table: Table, part: str) -> int:
@@ -60,12 +92,7 @@ def run_row(run: Run, table: Table, ref: Reference, group: str) -> Row:
         else:
             v *= float(m.get("scale", 1.0))
             values[part] = Cell(f"{v:.{_decimals(table, part)}f}", v)
-    return Row(
-        model=run_label(run, ref),
-        group=group,
-        values=values,
-        kind="run",
-    )
+    return Row(model=run_label(run, ref), group=group, values=values, kind="run")
 
 
 def competes(row: Row, part: str) -> bool:
@@ -76,281 +103,152 @@ def competes(row: Row, part: str) -> bool:
         and row.kind != "previous_sota"
         and row.group != "human"
         and not row.grey
+        and not cell.grey
     )
 
 
-def best_marks(rows: list[Row], parts: list[str], bold_group: str) -> tuple[set, set]:
-    bold, underline = set(), set()
-    for part in parts:
-        for target, pool in (
-            (bold, [i for i, r in enumerate(rows) if r.group == bold_group]),
-            (underline, list(range(len(rows)))),
-        ):
+def best_marks(rows: list[Row], parts: list[str], rules: dict[str, MarkRule]) -> dict[str, set[tuple[int, str]]]:
+    """Per mark ("bold", "underline"): the (row, part) cells holding the best competing value of the rule's pool."""
+    out: dict[str, set[tuple[int, str]]] = {"bold": set(), "underline": set()}
+    for mark, rule in rules.items():
+        pool = [i for i, r in enumerate(rows) if rule.among is None or r.group == rule.among]
+        for part in rule.parts or parts:
             vals = {i: rows[i].values[part].value for i in pool if competes(rows[i], part)}
             if vals:
                 top = max(vals.values())
-                target.update((i, part) for i, v in vals.items() if v == top)
-    return bold, underline
-
-
-def _summary_table(ref: Reference) -> Table:
-    """Figure 1 as a table: per benchmark the mean of its parts, for GPT-4o, the previous 7B SOTA and Tarsier2-7B."""
-    columns, rows = [], {"GPT-4o": {}, "Previous SOTA (7B)": {}, ref.ours: {}}
-    for entry in ref.figure1:
-        key = entry["benchmark"]
-        columns.append(Column(key, f"SOTA: {entry['sota']}", (key,)))
-        t = ref.tables[entry["table"]]
-        sota_row = next((r for r in t.rows if r.kind == "previous_sota"), None) or t.row(entry["sota"])
-        for label, row in (("GPT-4o", t.row("GPT-4o")), ("Previous SOTA (7B)", sota_row), (ref.ours, t.row(ref.ours))):
-            vals = [row.values[p].value for p in entry["parts"]] if row else [None]
-            if None in vals:
-                rows[label][key] = Cell("-", None)
-            else:
-                mean = sum(vals) / len(vals)
-                dec = max(_decimals(t, p) for p in entry["parts"])
-                rows[label][key] = Cell(f"{mean:.{dec}f}", mean)
-    out = [
-        Row("GPT-4o", "proprietary", rows["GPT-4o"]),
-        Row("Previous SOTA (7B)", "small", rows["Previous SOTA (7B)"]),
-        Row(ref.ours, "small", rows[ref.ours]),
-    ]
-    return Table(
-        "summary",
-        0,
-        "Tarsier2-7B vs previous SOTA at 7B scale vs GPT-4o (Figure 1; means of sub-metrics).",
-        "small",
-        columns,
-        out,
-    )
-
-
-def summary_parts(ref: Reference) -> dict[str, tuple[str, list[str]]]:
-    return {e["benchmark"]: (e["table"], list(e["parts"])) for e in ref.figure1}
-
-
-def build_view(layout: str, ref: Reference, runs: list[Run], *, with_reference: bool, run_group: str = "small") -> View:
-    if layout not in LAYOUTS:
-        raise UsageError(f"unknown layout {layout!r}; one of {', '.join(LAYOUTS)}")
-    if layout == "summary":
-        table = _summary_table(ref)
-        run_rows = []
-        for run in runs:
-            vals = {}
-            for bench, (tkey, parts) in summary_parts(ref).items():
-                t = ref.tables[tkey]
-                cells = [run_row(run, t, ref, run_group).values[p] for p in parts]
-                if any(c.value is None for c in cells):
-                    vals[bench] = Cell("-", None)
-                else:
-                    mean = sum(c.value for c in cells) / len(cells)
-                    vals[bench] = Cell(f"{mean:.{max(_decimals(t, p) for p in parts)}f}", mean)
-            run_rows.append(Row(run_label(run, ref), run_group, vals, kind="run"))
-        rows = (table.rows if with_reference else []) + run_rows
-        bold, underline = best_marks(rows, table.parts, table.bold_group)
-        return View(table.caption, table.columns, rows, {"proprietary": "", "small": ""}, bold, underline, [])
-    table = ref.tables[layout]
-    rows = (list(table.rows) if with_reference else []) + [run_row(r, table, ref, run_group) for r in runs]
-    # runs sit at the end of their scale group, as the paper places Tarsier2-7B
-    order = list(dict.fromkeys(r.group for r in rows))
-    rows = [r for g in order for r in rows if r.group == g]
-    bold, underline = best_marks(rows, table.parts, table.bold_group)
-    labels = {g: ref.group_label(table, g) for g in order}
-    notes = []
-    if any(r.grey for r in rows):
-        notes.append("Grey: tested on a subset.")
-    if any(r.mark == "†" for r in rows):
-        notes.append("†: fine-tuned on E.T. Instruct 164K.")
-    if any(c.star for r in rows for c in r.values.values()):
-        notes.append("*: the training set has been observed in the training data mixture.")
-    return View(f"Table {table.number}: {table.caption}", table.columns, rows, labels, bold, underline, notes)
-
-
-# ---------------------------------------------------------------------------------------------------- renderers
-
-
-def _cell_text(view: View, i: int, col: Column, fmt: str) -> str:
-    row = view.rows[i]
-    pieces = []
-    for part in col.parts:
-        c = row.values[part]
-        text = c.number if c.value is not None else "-"
-        if fmt == "latex":
-            text = (rf"\underline{{{text}}}") if (i, part) in view.underline else text
-            text = (rf"\textbf{{{text}}}") if (i, part) in view.bold else text
-            text += "$^*$" if c.star else ""
-            text += f" ({c.note.strip('()')})" if c.note else ""
-            if row.grey:
-                text = rf"\textcolor{{gray}}{{{text}}}"
-        elif fmt == "html":
-            text = html.escape(text)
-            text = f"<u>{text}</u>" if (i, part) in view.underline else text
-            text = f"<b>{text}</b>" if (i, part) in view.bold else text
-            text += "*" if c.star else ""
-            text += f" {html.escape(c.note)}" if c.note else ""
-        else:  # md
-            text = f"<u>{text}</u>" if (i, part) in view.underline else text
-            text = f"**{text}**" if (i, part) in view.bold else text
-            text += "\\*" if c.star else ""
-            text += f" {c.note}" if c.note else ""
-        pieces.append(text)
-    out = "/".join(pieces)
-    if row.kind == "previous_sota" and row.cite:
-        out += f" [{row.cite[view.columns.index(col)]}]"
+                out[mark].update((i, part) for i, v in vals.items() if v == top)
     return out
 
 
-def _model_label(row: Row, fmt: str) -> str:
-    name = row.model
-    if fmt == "latex":
-        name = latex_escape(name)
-        name += f" [{row.ref}]" if row.ref else ""
-        name += r"$^\dagger$" if row.mark == "†" else ""
-        return name
-    if fmt == "html":
-        name = html.escape(name) + (f" [{row.ref}]" if row.ref else "") + (html.escape(row.mark) if row.mark else "")
-        return name
-    return name + (f" [{row.ref}]" if row.ref else "") + row.mark
+def _mean_cell(cells: list[Cell], decimals: int) -> Cell:
+    """The mean of the cells' values, rounded half up in decimal (the mean of 84.6 and 63.3 prints 74.0, not the
+    73.9 of binary floating point); grey when a value is."""
+    if any(c.value is None for c in cells):
+        return Cell("-", None)
+    mean = sum(Decimal(str(c.value)) for c in cells) / len(cells)
+    text = str(mean.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP))
+    return Cell(text, float(mean), grey=any(c.grey for c in cells))
 
 
-def latex_escape(s: str) -> str:
-    for a, b in (
-        ("\\", r"\textbackslash{}"),
-        ("&", r"\&"),
-        ("%", r"\%"),
-        ("$", r"\$"),
-        ("#", r"\#"),
-        ("_", r"\_"),
-        ("{", r"\{"),
-        ("}", r"\}"),
-        ("~", r"\textasciitilde{}"),
-        ("^", r"\^{}"),
-    ):
-        s = s.replace(a, b)
-    for a, b in (("<", r"$<$"), (">", r"$>$"), ("≤", r"$\leq$"), ("†", r"$^\dagger$")):
-        s = s.replace(a, b)
-    return s
-
-
-def _header(col: Column, fmt: str) -> tuple[str, str]:
-    head, sub = col.header, col.sub
-    if "_" in head:
-        base, low = head.split("_", 1)
-        if fmt == "latex":
-            return f"{latex_escape(base)}$_{{\\mathrm{{{low}}}}}$", latex_escape(sub)
-        if fmt == "html":
-            return f"{html.escape(base)}<sub>{html.escape(low)}</sub>", html.escape(sub)
-    if fmt == "latex":
-        return latex_escape(head), latex_escape(sub)
-    if fmt == "html":
-        return html.escape(head), html.escape(sub)
-    return head, sub
-
-
-def _groups(view: View):
-    last = None
-    for i, row in enumerate(view.rows):
-        if row.group != last:
-            last = row.group
-            yield i, view.group_labels.get(row.group, "")
-        else:
-            yield i, None
-
-
-def to_markdown(view: View) -> str:
-    heads = [_header(c, "md") for c in view.columns]
-    lines = [
-        f"**{view.title}**",
-        "",
-        "| Model | " + " | ".join(f"{h} ({s})" if s else h for h, s in heads) + " |",
-        "|---|" + "---|" * len(heads),
+def _sota_source(ref: Reference, entry: dict[str, Any]) -> tuple[Row | None, str]:
+    """The row Figure 1's previous-SOTA value comes from, and the model whose value it is (see tarsier2.yaml)."""
+    table = ref.tables[entry["table"]]
+    sota = next((r for r in table.rows if r.kind == "previous_sota"), None)
+    if sota is None:
+        return table.row(entry["sota"]), entry["sota"]
+    names = {int(e["sota_ref"]): e["sota"] for e in ref.figure1}
+    cite = int(sota.cite[entry["parts"][0]])
+    if cite in names:
+        return sota, names[cite]
+    same = [
+        r.model
+        for r in table.rows
+        if r.kind == "model" and r.group == "small" and all(r.values[p] == sota.values[p] for p in entry["parts"])
     ]
-    for i, label in _groups(view):
-        if label:
-            lines.append(f"| *{label}* |" + " |" * len(heads))
-        cells = [_cell_text(view, i, c, "md") for c in view.columns]
-        if view.rows[i].grey:
-            cells = [f'<span style="color:#BFBFBF">{c}</span>' for c in cells]
-        lines.append(f"| {_model_label(view.rows[i], 'md')} | " + " | ".join(cells) + " |")
-    lines += [""] + [f"{n}  " for n in view.notes]
-    return "\n".join(lines).rstrip() + "\n"
+    return sota, same[0] if same else entry["sota"]
 
 
-def to_latex(view: View, *, standalone: bool = False) -> str:
-    n = len(view.columns)
-    heads = [_header(c, "latex") for c in view.columns]
-    body = [
-        r"% requires \usepackage{booktabs} and \usepackage{xcolor}",
-        r"\begin{table}[t]",
-        r"\centering",
-        r"\small",
-        rf"\caption{{{latex_escape(view.title)}}}",
-        r"\begin{tabular}{l%s}" % ("c" * n),
-        r"\toprule",
-        "Model & " + " & ".join(h for h, _ in heads) + r" \\",
-    ]
-    if any(s for _, s in heads):
-        body.append(" & " + " & ".join(s for _, s in heads) + r" \\")
-    for i, label in _groups(view):
-        if label is not None:
-            body.append(r"\midrule")
-            if label:
-                body.append(rf"\multicolumn{{{n + 1}}}{{l}}{{\textit{{{latex_escape(label)}}}}} \\")
-        row = view.rows[i]
-        body.append(
-            _model_label(row, "latex")
-            + " & "
-            + " & ".join(_cell_text(view, i, c, "latex") for c in view.columns)
-            + r" \\"
-        )
-    body += [r"\bottomrule", r"\end{tabular}"]
-    body += [r"\par\footnotesize {}".format(latex_escape(" ".join(view.notes)))] if view.notes else []
-    body.append(r"\end{table}")
-    tex = "\n".join(body) + "\n"
-    if standalone:
-        tex = (
-            "\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{booktabs}\n\\usepackage{xcolor}\n"
-            "\\usepackage[margin=1cm,landscape]{geometry}\n\\begin{document}\n" + tex + "\\end{document}\n"
-        )
-    return tex
+def _summary(
+    ref: Reference, runs: list[Run], with_reference: bool, group: str
+) -> tuple[list[Column], list[Row], list[str]]:
+    """Figure 1 as a table: per benchmark the mean of its parts, for GPT-4o, the previous 7B SOTA, Tarsier2-7B, runs."""
+    columns, notes = [], []
+    rows = {
+        "GPT-4o": Row("GPT-4o", "proprietary", {}),
+        "sota": Row("Previous SOTA (7B)", "small", {}, kind="previous_sota"),
+    }
+    rows["ours"] = Row(ref.ours, "small", {})
+    run_rows = [Row(run_label(run, ref), group, {}, kind="run") for run in runs]
+    for entry in ref.figure1:
+        bench, table, parts = entry["benchmark"], ref.tables[entry["table"]], entry["parts"]
+        dec = max(_decimals(table, p) for p in parts)
+        sota_row, name = _sota_source(ref, entry)
+        columns.append(Column(bench, (name,), (bench,), cite=bench))
+        if name != entry["sota"]:
+            notes.append(
+                f"{bench}: Figure 1's legend names {entry['sota']} [{entry['sota_ref']}]; the value shown is Table "
+                f"{table.number}'s Previous SOTA, which the table attributes to {name}."
+            )
+        for row, source in (
+            (rows["GPT-4o"], table.row("GPT-4o")),
+            (rows["sota"], sota_row),
+            (rows["ours"], table.row(ref.ours)),
+        ):
+            row.values[bench] = _mean_cell([source.values[p] for p in parts], dec) if source else Cell("-", None)
+        for row, run in zip(run_rows, runs, strict=True):
+            cells = run_row(run, table, ref, group).values
+            row.values[bench] = _mean_cell([cells[p] for p in parts], dec)
+    return columns, (list(rows.values()) if with_reference else []) + run_rows, notes
 
 
-def to_html(view: View) -> str:
-    heads = [_header(c, "html") for c in view.columns]
-    out = [
-        '<table class="paper-table">',
-        f"<caption>{html.escape(view.title)}</caption>",
-        "<thead><tr><th>Model</th>"
-        + "".join(f"<th>{h}<br><small>{s}</small></th>" for h, s in heads)
-        + "</tr></thead>",
-        "<tbody>",
-    ]
-    for i, label in _groups(view):
-        row = view.rows[i]
-        if label:
-            out.append(f'<tr class="group"><td colspan="{len(heads) + 1}"><i>{html.escape(label)}</i></td></tr>')
-        cls = " ".join(c for c in ("grey" if row.grey else "", row.kind) if c)
-        out.append(
-            f'<tr class="{cls}"><td>{_model_label(row, "html")}</td>'
-            + "".join(f"<td>{_cell_text(view, i, c, 'html')}</td>" for c in view.columns)
-            + "</tr>"
-        )
-    out += ["</tbody>", "</table>"] + [f'<p class="note">{html.escape(n)}</p>' for n in view.notes]
-    return "\n".join(out) + "\n"
+def _notes(rows: list[Row], shown: set[tuple[int, str]]) -> list[str]:
+    cells = [rows[i].values[p] for i, p in shown]
+    notes = []
+    if any(c.grey for c in cells):
+        notes.append("Grey: tested on a subset.")
+    if any(rows[i].mark == "†" for i, _ in shown):
+        notes.append("†: fine-tuned on E.T. Instruct 164K.")
+    if any(c.star for c in cells):
+        notes.append("*: the training set has been observed in the training data mixture.")
+    return notes
 
 
-def to_csv(view: View) -> str:
-    parts = [p for c in view.columns for p in c.parts]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["model", "ref", "mark", "group", "kind", "grey", *parts])
-    for row in view.rows:
-        w.writerow(
-            [row.model, row.ref, row.mark, row.group, row.kind, int(row.grey), *(row.values[p].text for p in parts)]
-        )
-    return buf.getvalue()
+def _panels(table: Table, rows: list[Row]) -> list[Panel]:
+    if not table.subtables:
+        return [Panel(list(table.columns), list(range(len(rows))))]
+    panels = []
+    for headers in table.subtables:
+        cols = [c for c in table.columns if c.header in headers]
+        parts = [p for c in cols for p in c.parts]
+        shown = [i for i, r in enumerate(rows) if r.kind == "run" or any(r.values[p].value is not None for p in parts)]
+        panels.append(Panel(cols, shown))
+    return panels
 
 
-def render(view: View, fmt: str) -> str:
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    return {"md": to_markdown, "latex": to_latex, "html": to_html, "csv": to_csv}[fmt](view)
+def build_view(
+    layout: str, ref: Reference, runs: list[Run], *, with_reference: bool, run_group: str | None = None
+) -> View:
+    """The table of `layout`: the paper's rows (with_reference) and one row per run, at the end of its group."""
+    if layout not in LAYOUTS:
+        raise UsageError(f"unknown layout {layout!r}; one of {', '.join(LAYOUTS)}")
+    if layout == "summary":
+        columns, rows, notes = _summary(ref, runs, with_reference, run_group or "small")
+        table = Table("summary", 0, "", columns, rows, SUMMARY_MARKS, {"proprietary": "", "small": ""})
+        caption = "Tarsier2-7B vs previous SOTA at 7B scale vs GPT-4o (Figure 1; means of sub-metrics)."
+        number = None
+    else:
+        table, notes = ref.tables[layout], []
+        group = run_group or table.run_group
+        rows = (list(table.rows) if with_reference else []) + [run_row(r, table, ref, group) for r in runs]
+        order = list(dict.fromkeys(r.group for r in rows))  # runs close their group, as the paper places Tarsier2-7B
+        rows = [r for g in order for r in rows if r.group == g]
+        caption, number = table.caption, table.number
+    panels = _panels(table, rows)
+    marks = best_marks(rows, table.parts, table.marks)
+    shown = {(i, p) for panel in panels for i in panel.rows for c in panel.columns for p in c.parts}
+    labels = {g: ref.group_label(table, g) for g in dict.fromkeys(r.group for r in rows)}
+    return View(
+        layout, number, caption, rows, panels, labels, marks["bold"], marks["underline"],
+        _notes(rows, shown) + notes, ref.benchmarks, side_by_side=bool(table.subtables),
+        stub=("Model", "Previous SOTA (7B):") if layout == "summary" else ("Model",),
+    )  # fmt: skip
+
+
+def split_view(view: View, parts: int) -> View:
+    """The view with each panel's columns cut into `parts` stacked panels (at benchmark boundaries, sizes as even as
+    they go): a wide table printed in `parts` blocks that each repeat the Model column."""
+    if parts < 1:
+        raise UsageError(f"--split takes a number of parts >= 1, got {parts}")
+    panels = []
+    for panel in view.panels:
+        blocks: list[list[Column]] = []
+        for col in panel.columns:  # a benchmark spanning several columns stays in one block
+            if blocks and blocks[-1][-1].header == col.header:
+                blocks[-1].append(col)
+            else:
+                blocks.append([col])
+        n = min(parts, len(blocks))
+        cut = [round(k * len(blocks) / n) for k in range(n + 1)]
+        for a, b in itertools.pairwise(cut):
+            panels.append(Panel([c for blk in blocks[a:b] for c in blk], panel.rows))
+    return replace(view, panels=panels, side_by_side=view.side_by_side and len(panels) == len(view.panels))

@@ -1,57 +1,63 @@
-"""The three places that name a published Tarsier2-7B number agree: the paper tables (results/reference/tarsier2.yaml),
-mapping.yaml (paper cell -> task, subset, metric) and each task YAML's `published:` section; and every mapped
-metric is one the task's scorer really emits, checked by scoring crafted replies on the task's real annotations."""
+"""One source for the paper's numbers: results/reference/tarsier2.yaml (through mapping.yaml: paper cell -> task,
+subset, metric). Task YAMLs hold none (a `published:` section is refused); every mapped metric of a Tarsier2-7B cell
+is one the task's scorer really emits, checked by scoring crafted replies on the task's real annotations."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.errors import ConfigError
 from tarsier_eval.judges.base import JudgeOutcome, JudgeParseError, JudgeRequest
 from tarsier_eval.registry import all_tasks
 from tarsier_eval.report.reference import load_reference
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
+from tarsier_eval.task import load_task_file
 from tests.support.judge_server import autodq_rule
 
 REF = load_reference()
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
 PAPER_TASKS = {m["task"] for parts in REF.mapping.values() for m in parts.values()}
 IMPLEMENTED = sorted(name for name, spec in all_tasks().items() if spec.implemented and name in PAPER_TASKS)
 CASES = IMPLEMENTED
 
 
 def expected_published(task: str) -> dict[str, dict[str, float]]:
-    """{subset: {metric: value}} of the paper's Tarsier2-7B cells that mapping.yaml sends to `task`."""
+    """{subset: {metric: value on our scale}} of the paper's Tarsier2-7B numbers that mapping.yaml sends to `task`."""
     out: dict[str, dict[str, float]] = {}
-    for key, table in REF.tables.items():
-        row = table.row(REF.ours)
-        for part, m in REF.mapping[key].items():
-            cell = row.values[part] if row else None
-            if m["task"] == task and cell is not None and cell.value is not None:
-                metric = out.setdefault(m["subset"], {})
-                assert m["metric"] not in metric, f"{task}/{m['subset']}/{m['metric']} mapped twice"
-                metric[m["metric"]] = cell.value / float(m.get("scale", 1.0))
+    for pub in REF.published(REF.ours):
+        if pub.task == task:
+            metrics = out.setdefault(pub.subset, {})
+            assert pub.metric not in metrics, f"{task}/{pub.subset}/{pub.metric} mapped twice"
+            metrics[pub.metric] = pub.value / pub.scale
     return out
 
 
-def test_every_implemented_task_of_the_paper_is_aligned():
-    """Aligned tasks are implemented, and implemented tasks outside the paper publish nothing."""
-    for name, spec in all_tasks().items():
-        if spec.implemented and name not in PAPER_TASKS:
-            assert not spec.published, f"{name} publishes numbers that no paper table holds"
+def test_task_yamls_hold_no_published_numbers(tmp_path):
+    """The numbers live in results/reference only: no task file repeats them, and the task schema refuses them."""
+    for path in sorted(TASKS_DIR.glob("*.yaml")):
+        assert "published" not in yaml.safe_load(path.read_text(encoding="utf-8")), path.name
+    raw = yaml.safe_load((TASKS_DIR / "tvbench.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "tvbench.yaml").write_text(yaml.safe_dump({**raw, "published": {"tarsier2-7b": {"overall": {}}}}))
+    with pytest.raises(ConfigError, match="published"):
+        load_task_file(tmp_path / "tvbench.yaml")
 
 
-@pytest.mark.parametrize("task", CASES)
-def test_yaml_published_equals_the_paper_row(task):
-    spec = all_tasks()[task]
-    published = {k.lower(): v for k, v in spec.published.items()}
-    assert set(published) == {REF.ours.lower()}, f"{task}: published models {list(spec.published)}"
-    got = {subset: {m: float(v) for m, v in metrics.items()} for subset, metrics in published[REF.ours.lower()].items()}
-    assert got == expected_published(task)
+def test_every_paper_number_of_tarsier2_maps_to_a_task_of_the_registry():
+    published = REF.published(REF.ours)
+    # Tables 1-7 print 18 + 6 + 11 + 5 + 11 + 6 + 6 numbers of Tarsier2-7B
+    assert Counter(p.table for p in published) == {"dream1k": 18, "etbench-cap": 6, "short-qa": 11, "long-qa": 5,
+                                                   "hallucination": 11, "etbench-gnd": 6, "embodied": 6}  # fmt: skip
+    assert {p.task for p in published} <= set(all_tasks())
+    assert expected_published("tvbench") == {"overall": {"accuracy": 54.7}}
+    assert expected_published("mlvu") == {"overall": {"m_avg": 67.9}}
 
 
 # ---- the scorer emits every mapped metric ---------------------------------------------------------------------

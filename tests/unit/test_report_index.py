@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import sqlite3
 
 from tarsier_eval.report import commands, index
@@ -62,6 +64,8 @@ def test_table_command_with_runs_and_reference(tmp_path, capsys):
         )
         == 0
     )
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[-1].startswith("tiny-qwen2-vl,,,small,run,0,-,-,50.0,")
+    lines = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    ours = {x["part"]: x["value"] for x in lines if x["kind"] == "run"}
+    assert ours["tvbench"] == "50.0" and ours["mvbench"] == "" and len(ours) == 11
+    assert lines[-1]["model"] == "tiny-qwen2-vl"  # our row closes the table
     assert cli("table", "--results-root", str(tmp_path), "--layout", "short-qa", "--runs", "zz") == 2
