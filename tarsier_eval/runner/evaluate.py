@@ -162,6 +162,18 @@ def index_finished_run(run_dir: Path) -> None:
         print(f"warning: could not index {run_dir}: {exc}", file=sys.stderr)
 
 
+def model_entry(config: RunConfig, backend: Any) -> dict[str, Any]:
+    return {**backend.describe(), "args": rundir.redact(config.model_args)}
+
+
+def update_model_entry(run_dir: Path, config: RunConfig, backend: Any) -> None:
+    """The manifest's model entry again after generating, with what the backend learnt meanwhile (the model an
+    endpoint answered as; the load report of a checkpoint that could only be checked once loaded)."""
+    manifest = rundir.read_manifest(run_dir)
+    manifest["model"] = model_entry(config, backend)
+    rundir.atomic_write_json(run_dir / "manifest.json", manifest)
+
+
 def start_manifest(run_dir: Path, config: RunConfig, argv: list[str], backend: Any, world: int) -> None:
     existing = rundir.read_manifest(run_dir)
     rundir.atomic_write_json(run_dir / "manifest.json", {
@@ -169,7 +181,7 @@ def start_manifest(run_dir: Path, config: RunConfig, argv: list[str], backend: A
         "command": [a if not rundir.SECRET_KEY.search(a) else "<redacted>" for a in argv],
         "config": {**asdict(config), "model_args": rundir.redact(config.model_args)},
         "git_sha": rundir.git_sha(), "packages": rundir.package_versions(),
-        "model": {**backend.describe(), "args": rundir.redact(config.model_args)},
+        "model": model_entry(config, backend),
         "tasks": existing.get("tasks", {}), "world_size": world, "status": "running", "judge": None,
         "resumed_from_previous": bool(existing),
     })  # fmt: skip
@@ -200,6 +212,8 @@ def run(
             start_manifest(run_dir, config, argv, backend, shard[1])
         ctx.barrier()
         generate_tasks(specs, lambda spec: load_task_samples(spec, config), config, backend, run_dir, ctx, shard)
+        if (ctx.is_main and shard is None) or (shard is not None and shard[0] == 0):
+            update_model_entry(run_dir, config, backend)
         ctx.barrier()
         if shard is not None:
             print(f"shard {shard[0]}/{shard[1]} done; when all shards are done: tarsier-eval merge {run_dir}")
