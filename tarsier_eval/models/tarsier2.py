@@ -244,7 +244,9 @@ def load_checked(
         **({"config": config} if config else {}), **kwargs,
     )  # fmt: skip
     report = from_loading_info(loading_info, info["weight_layout"], raw_config)
-    enforce(report, strict, pretrained)
-    if info["weight_layout"] == NOT_LISTED:
+    predicted = info["weight_layout"] != NOT_LISTED
+    if strict or not predicted:  # under strict=false a predicted report was warned about already
+        enforce(report, strict, pretrained)
+    if not predicted:
         info.update(report.describe(strict))
     return model, report

@@ -3,6 +3,7 @@ parameters and greedy output; a checkpoint that would leave any weight random is
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from tarsier_eval.errors import UsageError
 from tarsier_eval.models.checkpoint import weight_shapes
 from tarsier_eval.models.strict import from_loading_info, load_flags, predict
 from tarsier_eval.models.tarsier2 import load_checked, tarsier2
+from tests.support.cli import run_cli
 from tests.support.layouts import greedy_answer, write_layout
 
 
@@ -175,3 +177,45 @@ def test_rotary_buffers_in_old_checkpoints_are_ignored(tmp_path: Path, tiny_chec
     loaded = from_loading_info({"missing_keys": set(), "unexpected_keys": {"model.visual.rotary_pos_emb.inv_freq"},
                                 "mismatched_keys": set()}, "tarsier2", None)  # fmt: skip
     assert loaded.complete and loaded.ignored == ["model.visual.rotary_pos_emb.inv_freq"]
+
+
+def _cli_run(out: Path, run_id: str, pretrained: Path, *extra_args: str):
+    return run_cli("run", "--tasks", "demo", "--limit", "2", "--model", "tarsier2", "--model-args",
+                   f"pretrained={pretrained}{''.join(',' + a for a in extra_args)}", "--output", str(out),
+                   "--run-id", run_id, "--workers", "0", "--gen-kwargs", "max_new_tokens=6")  # fmt: skip
+
+
+def _responses(run_dir: Path) -> dict[str, str]:
+    rows = [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
+    return {r["sample_id"]: r["response"] for r in rows}
+
+
+def test_cli_runs_a_tarsier2_layout_checkpoint_like_the_original(tmp_path: Path, tiny_checkpoint: Path):
+    path = write_layout(tiny_checkpoint, tmp_path / "t2", "tarsier2", shards=2)
+    for run_id, pretrained in (("original", tiny_checkpoint), ("t2", path)):
+        proc = _cli_run(tmp_path / "runs", run_id, pretrained)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    model = json.loads((tmp_path / "runs" / "t2" / "manifest.json").read_text())["model"]
+    assert model["weight_layout"] == "tarsier2" and model["strict"] is True and load_flags(model) == []
+    assert _responses(tmp_path / "runs" / "t2") == _responses(tmp_path / "runs" / "original")
+
+
+def test_cli_refuses_an_incomplete_checkpoint_before_any_sample(tmp_path: Path, tiny_checkpoint: Path):
+    path = write_layout(tiny_checkpoint, tmp_path / "bad", "tarsier2", edit=_drop("vision_tower.merger.ln_q.bias"))
+    proc = _cli_run(tmp_path / "runs", "bad", path)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert (f"error: checkpoint {path} (weight layout: tarsier2) does not load completely: 1 model weight missing "
+            "from the checkpoint (model.visual.merger.ln_q.bias)") in proc.stderr  # fmt: skip
+    assert "add strict=false to --model-args" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "runs" / "bad" / "samples.jsonl").exists()
+    assert not list((tmp_path / "runs").glob("bad/shards/*/*.jsonl"))
+
+
+def test_cli_strict_false_runs_and_marks_the_manifest(tmp_path: Path, tiny_checkpoint: Path):
+    path = write_layout(tiny_checkpoint, tmp_path / "bad", "tarsier2", edit=_drop("vision_tower.merger.ln_q.bias"))
+    proc = _cli_run(tmp_path / "runs", "lax", path, "strict=false")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr.count("loads with strict=false: 1 model weight missing from the checkpoint") == 1
+    model = json.loads((tmp_path / "runs" / "lax" / "manifest.json").read_text())["model"]
+    assert model["strict"] is False and model["missing_keys"] == ["model.visual.merger.ln_q.bias"]
+    assert load_flags(model) == ["not strictly loaded (strict=false; 1 missing)"]
