@@ -8,7 +8,7 @@ by `api_key_env` and is never stored.
 
 The `model` field of every reply is recorded (manifest `model.served_model`); a name other than the one asked for
 (a dated snapshot of it, `NAME-YYYY-MM-DD`, counts as the same) is warned about once and listed in
-`model.served_model_mismatch`, which marks the run in tables and reports (tarsier_eval.models.strict.load_flags).
+`model.served_model_mismatch` and `model.warnings`, which mark the run in tables and reports.
 
 Model args: `model` (required), `base_url`, `api_key_env` (default OPENAI_API_KEY), `concurrency` (16),
 `max_attempts` (6), `timeout` (120), `jpeg_quality` (90), `detail` (auto|low|high, default auto).
@@ -31,6 +31,7 @@ from tarsier_eval.errors import UsageError
 from tarsier_eval.judges.base import JudgeRequest
 from tarsier_eval.judges.client import JudgeConfig, OpenAIJudge
 from tarsier_eval.models.base import GenerationOutput, PreparedInput
+from tarsier_eval.models.strict import with_warnings
 from tarsier_eval.registry import MODELS
 from tarsier_eval.task import VideoSettings
 
@@ -92,7 +93,7 @@ class OpenAIChatBackend:
         generating)."""
         names, mismatch = self.served()
         served = {"served_model": names, "served_model_mismatch": mismatch} if names else {}
-        return {"name": self.name, "fingerprint": None, **self.info, **served}
+        return with_warnings({"name": self.name, "fingerprint": None, **self.info, **served})
 
     def _warn_mismatch(self) -> None:
         for name in sorted(set(self.served()[1]) - self._warned):

@@ -3,7 +3,8 @@
 Before loading, the weight names and shapes in the file headers are mapped (tarsier_eval.models.layouts) and
 compared with the model built on the meta device, so a bad checkpoint fails in seconds, before any video is
 decoded; after loading, transformers' own report is checked again. `strict=false` loads anyway and records what
-did not load in the run manifest's model entry, which `load_flags` turns into a warning for tables and reports.
+did not load in the run manifest's model entry, with the reason (`load_flags`) in its `warnings` for tables and
+reports.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class LoadReport:
             entry.update(missing_keys=self.missing, unexpected_keys=self.unexpected, mismatched_keys=self.mismatched)
         if self.ignored:
             entry["ignored_keys"] = self.ignored
-        return entry
+        return with_warnings(entry)
 
 
 def parse_strict(value: str | bool) -> bool:
@@ -143,6 +144,12 @@ def from_loading_info(info: dict[str, Any], layout: str, raw_config: dict[str, A
         mismatched=sorted(f"{k}: checkpoint {list(a)}, model {list(b)}" for k, a, b in info["mismatched_keys"]),
         ignored=[k for k in unexpected if ignorable(k, raw_config)],
     )
+
+
+def with_warnings(model_entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with its `load_flags` as `warnings` (the list run flags carry into tables), when there are any."""
+    flags = load_flags(model_entry)
+    return {**model_entry, "warnings": flags} if flags else model_entry
 
 
 def load_flags(model_entry: dict[str, Any]) -> list[str]:

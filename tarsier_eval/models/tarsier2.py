@@ -223,7 +223,7 @@ def tarsier2(
 
     def load_model() -> Any:
         model, _ = load_checked(pretrained, config, raw_config, info, strict_load,
-                                           dtype=torch_dtype, attn_implementation=attention)  # fmt: skip
+                                dtype=torch_dtype, attn_implementation=attention)  # fmt: skip
         return model.to(device).eval()
 
     return Tarsier2Backend(

@@ -62,7 +62,7 @@ def test_layout_loads_the_same_model(tmp_path: Path, tiny_checkpoint: Path, orig
     backend = tarsier2(pretrained=str(write_layout(tiny_checkpoint, tmp_path / variant, layout, **options)))
     described = backend.describe()
     assert described["weight_layout"] == layout and described["strict"] is True
-    assert "missing_keys" not in described and load_flags(described) == []
+    assert "missing_keys" not in described and "warnings" not in described and load_flags(described) == []
     _same_model(backend, original)
 
 
@@ -136,7 +136,7 @@ def test_strict_false_loads_records_and_agrees_with_transformers(tmp_path: Path,
     described = backend.describe()
     assert described["strict"] is False
     assert described["missing_keys"] == ["model.language_model.layers.1.mlp.up_proj.weight"]
-    assert load_flags(described) == ["not strictly loaded (strict=false; 1 missing)"]
+    assert load_flags(described) == described["warnings"] == ["not strictly loaded (strict=false; 1 missing)"]
     backend.load()  # strict=false: the random weight is loaded and the run goes on
     info = {"weight_layout": "tarsier2"}
     _, after = load_checked(str(path), backend.model.config, None, info, strict=False)
@@ -218,4 +218,4 @@ def test_cli_strict_false_runs_and_marks_the_manifest(tmp_path: Path, tiny_check
     assert proc.stderr.count("loads with strict=false: 1 model weight missing from the checkpoint") == 1
     model = json.loads((tmp_path / "runs" / "lax" / "manifest.json").read_text())["model"]
     assert model["strict"] is False and model["missing_keys"] == ["model.visual.merger.ln_q.bias"]
-    assert load_flags(model) == ["not strictly loaded (strict=false; 1 missing)"]
+    assert model["warnings"] == ["not strictly loaded (strict=false; 1 missing)"]

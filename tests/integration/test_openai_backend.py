@@ -44,7 +44,7 @@ def test_demo_through_an_openai_compatible_endpoint(tmp_path: Path):
     assert SECRET not in proc.stdout + proc.stderr
     model = json.loads((run_dir / "manifest.json").read_text())["model"]
     assert model["served_model"] == ["gpt-4o-test"] and model["served_model_mismatch"] == []
-    assert load_flags(model) == [] and "endpoint replied as" not in proc.stderr
+    assert load_flags(model) == [] and "warnings" not in model and "endpoint replied as" not in proc.stderr
 
 
 def test_endpoint_serving_another_model_is_recorded_and_warned(tmp_path: Path):
@@ -57,7 +57,7 @@ def test_endpoint_serving_another_model_is_recorded_and_warned(tmp_path: Path):
     assert proc.stderr.count("asked for model 'gpt-4o' but the endpoint replied as 'Qwen2-VL-7B-Instruct'") == 1
     model = json.loads((tmp_path / "other" / "manifest.json").read_text())["model"]
     assert model["model"] == "gpt-4o" and model["served_model"] == ["Qwen2-VL-7B-Instruct"]
-    assert load_flags(model) == ["endpoint served Qwen2-VL-7B-Instruct instead of gpt-4o"]
+    assert load_flags(model) == model["warnings"] == ["endpoint served Qwen2-VL-7B-Instruct instead of gpt-4o"]
 
 
 def test_api_failures_are_recorded_per_sample(tmp_path: Path):
