@@ -87,6 +87,7 @@ class _Usage:
     spent_usd: float = 0.0
     budget_exhausted: bool = False
     errors: dict[str, int] = field(default_factory=dict)
+    served_models: dict[str, int] = field(default_factory=dict)  # the replies' `model` field: who answered
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -174,6 +175,7 @@ class OpenAIJudge:
             "budget_usd": self.config.budget_usd,
             "budget_exhausted": u.budget_exhausted,
             "errors": dict(u.errors),
+            "served_models": dict(u.served_models),
         }
 
     # ---- internals ------------------------------------------------------------------------------------------
@@ -303,6 +305,8 @@ class OpenAIJudge:
                     self._usage.calls += 1
                     resp = await client.chat.completions.create(model=self.model, messages=req.messages, **req.params)
                     text = resp.choices[0].message.content if resp.choices else None
+                    served = str(getattr(resp, "model", None) or "")
+                    self._usage.served_models[served] = self._usage.served_models.get(served, 0) + 1
                     usage = resp.usage
                     pt = int(getattr(usage, "prompt_tokens", 0) or 0)
                     ct = int(getattr(usage, "completion_tokens", 0) or 0)

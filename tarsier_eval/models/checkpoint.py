@@ -1,4 +1,5 @@
-"""Opening a Tarsier2 / Qwen2-VL checkpoint: config repair for `model_type: llava`, fingerprint, device choice."""
+"""Opening a Tarsier2 / Qwen2-VL checkpoint: config repair for `model_type: llava`, the names and shapes of its
+weights, fingerprint, device choice."""
 
 from __future__ import annotations
 
@@ -45,6 +46,47 @@ def qwen2vl_config(pretrained: str):
         if isinstance(fields.get(sub), dict):
             fields[sub] = {k: v for k, v in fields[sub].items() if k != "model_type"}
     return Qwen2VLConfig(**fields)  # flat (legacy) text fields are moved into text_config by Qwen2VLConfig
+
+
+def weight_files(path: Path) -> list[Path]:
+    """The weight files transformers reads, in its order of preference: a safetensors index's shards, one
+    safetensors file, a PyTorch index's shards, one PyTorch file."""
+    for index, single in zip(_WEIGHT_INDEXES, ("model.safetensors", "pytorch_model.bin"), strict=True):
+        if (path / index).is_file():
+            weight_map = json.loads((path / index).read_text()).get("weight_map", {})
+            return [path / name for name in sorted(set(weight_map.values()))]
+        if (path / single).is_file():
+            return [path / single]
+    return []
+
+
+def weight_shapes(pretrained: str) -> dict[str, tuple[int, ...]] | None:
+    """Every weight's name and shape, read from the file headers (PyTorch files are memory-mapped, not read);
+    None for a hub id or a directory without weights."""
+    path = local_checkpoint(pretrained)
+    files = weight_files(path) if path is not None else []
+    if not files:
+        return None
+    shapes: dict[str, tuple[int, ...]] = {}
+    for file in files:
+        if not file.is_file():
+            raise UsageError(f"checkpoint {path}: weight file {file.name} named by its index does not exist")
+        shapes.update(_safetensors_shapes(file) if file.suffix == ".safetensors" else _torch_shapes(file))
+    return shapes
+
+
+def _safetensors_shapes(file: Path) -> dict[str, tuple[int, ...]]:
+    from safetensors import safe_open
+
+    with safe_open(str(file), "pt") as fh:
+        return {key: tuple(fh.get_slice(key).get_shape()) for key in fh.keys()}  # noqa: SIM118 (not a dict)
+
+
+def _torch_shapes(file: Path) -> dict[str, tuple[int, ...]]:
+    import torch
+
+    state = torch.load(file, map_location="cpu", mmap=True, weights_only=True)
+    return {key: tuple(value.shape) for key, value in state.items()}
 
 
 def fingerprint(pretrained: str) -> str | None:

@@ -6,6 +6,10 @@ prefill. Transport (bounded concurrency, retries with backoff honouring Retry-Af
 is the judge client's: one HTTP client for the whole harness. The key comes from the environment variable named
 by `api_key_env` and is never stored.
 
+The `model` field of every reply is recorded (manifest `model.served_model`); a name other than the one asked for
+(a dated snapshot of it, `NAME-YYYY-MM-DD`, counts as the same) is warned about once and listed in
+`model.served_model_mismatch` and `model.warnings`, which mark the run in tables and reports.
+
 Model args: `model` (required), `base_url`, `api_key_env` (default OPENAI_API_KEY), `concurrency` (16),
 `max_attempts` (6), `timeout` (120), `jpeg_quality` (90), `detail` (auto|low|high, default auto).
 """
@@ -14,6 +18,8 @@ from __future__ import annotations
 
 import base64
 import io
+import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +31,7 @@ from tarsier_eval.errors import UsageError
 from tarsier_eval.judges.base import JudgeRequest
 from tarsier_eval.judges.client import JudgeConfig, OpenAIJudge
 from tarsier_eval.models.base import GenerationOutput, PreparedInput
+from tarsier_eval.models.strict import with_warnings
 from tarsier_eval.registry import MODELS
 from tarsier_eval.task import VideoSettings
 
@@ -61,6 +68,11 @@ class ChatPreprocessor:
         return PreparedInput(sample.sample_id, {"messages": messages}, 0 if frames is None else len(frames))
 
 
+def same_model(requested: str, served: str) -> bool:
+    """The endpoint's name for the model asked for: the name itself or a dated snapshot of it."""
+    return served == requested or re.fullmatch(re.escape(requested) + r"-\d{4}-\d{2}-\d{2}", served) is not None
+
+
 class OpenAIChatBackend:
     name = "openai"
 
@@ -68,9 +80,26 @@ class OpenAIChatBackend:
         self.client = client
         self.preprocess = preprocess
         self.info = info
+        self._warned: set[str] = set()
+
+    def served(self) -> tuple[list[str], list[str]]:
+        """The model names the endpoint replied with ("" for replies without one), and those that name another
+        model than the one asked for."""
+        names = sorted(self.client.usage()["served_models"])
+        return names, [n for n in names if n and not same_model(self.info["model"], n)]
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "fingerprint": None, **self.info}
+        """The arguments; once replies came, the names they gave (the runner records the entry again after
+        generating)."""
+        names, mismatch = self.served()
+        served = {"served_model": names, "served_model_mismatch": mismatch} if names else {}
+        return with_warnings({"name": self.name, "fingerprint": None, **self.info, **served})
+
+    def _warn_mismatch(self) -> None:
+        for name in sorted(set(self.served()[1]) - self._warned):
+            self._warned.add(name)
+            print(f"warning: --model openai asked for model {self.info['model']!r} but the endpoint replied as "
+                  f"{name!r}; recorded in the run manifest (model.served_model)", file=sys.stderr)  # fmt: skip
 
     def load(self) -> None:
         """Nothing to load: the model is behind the endpoint."""
@@ -85,6 +114,7 @@ class OpenAIChatBackend:
         }
         requests = [JudgeRequest(item.sample_id, item.payload["messages"], params) for item in batch]
         outcomes = self.client.run(requests, desc="model")
+        self._warn_mismatch()
         return [GenerationOutput(o.key, o.text if o.ok else None, None if o.ok else f"API call failed: {o.error}")
                 for o in outcomes]  # fmt: skip
 

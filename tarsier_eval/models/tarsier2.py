@@ -6,6 +6,9 @@ CPU), `device`, `attn_implementation` (flash_attention_2 when installed, else sd
   the `tarsier2` media profile (per-sample pixel cap 128*384*384 over the duplicated frames, two Pillow resizes;
   see tarsier_eval/video/media.py), as Tarsier2's inference code and the vLLM Tarsier2 port do.
 - `video`: Qwen2-VL's native video input (frames merged in pairs by the temporal patch).
+`strict` (default true): a checkpoint whose weights do not all load (missing, unexpected or mis-shaped, after the
+explicit layout map of tarsier_eval.models.layouts) is a usage error; `strict=false` loads it anyway and the run
+is marked (tarsier_eval.models.strict).
 Generation is greedy by default; task YAML `generation:` and `--gen-kwargs` override it. Batches are left-padded.
 """
 
@@ -19,8 +22,17 @@ import numpy as np
 
 from tarsier_eval.data.sample import Sample
 from tarsier_eval.errors import UsageError
+from tarsier_eval.models import layouts
 from tarsier_eval.models.base import GenerationOutput, PreparedInput
-from tarsier_eval.models.checkpoint import fingerprint, pick_attention, pick_device, qwen2vl_config
+from tarsier_eval.models.checkpoint import fingerprint, pick_attention, pick_device, qwen2vl_config, read_config
+from tarsier_eval.models.strict import (
+    NOT_LISTED,
+    LoadReport,
+    check_before_loading,
+    enforce,
+    from_loading_info,
+    parse_strict,
+)
 from tarsier_eval.registry import MODELS
 from tarsier_eval.task import VideoSettings
 
@@ -190,27 +202,51 @@ def tarsier2(
     device: str | None = None,
     attn_implementation: str | None = None,
     video_as: str = "images",
+    strict: str = "true",
 ) -> Tarsier2Backend:
-    """A Tarsier2 / Qwen2-VL checkpoint (local path or hub id): processor now, weights at `load()`."""
+    """A Tarsier2 / Qwen2-VL checkpoint (local path or hub id): processor now, weights at `load()`; a local
+    checkpoint whose weights would not all load is refused here (see tarsier_eval.models.strict)."""
     import torch
-    from transformers import AutoProcessor, Qwen2VLForConditionalGeneration
+    from transformers import AutoProcessor
 
     if not pretrained:
         raise UsageError("the tarsier2 backend needs --model-args pretrained=PATH_OR_HUB_ID")
+    strict_load = parse_strict(strict)
     device = pick_device(device)
     torch_dtype = getattr(torch, dtype) if dtype else (torch.bfloat16 if device != "cpu" else torch.float32)
     attention = pick_attention(device, attn_implementation)
-    config = qwen2vl_config(pretrained)
+    config, raw_config = qwen2vl_config(pretrained), read_config(pretrained)
+    report = check_before_loading(pretrained, config, raw_config, strict_load)
+    info = {"pretrained": pretrained, "fingerprint": fingerprint(pretrained), "attn_implementation": attention,
+            "config_repaired_from": None if config is None else "llava",
+            **(report or LoadReport(NOT_LISTED)).describe(strict_load)}  # fmt: skip
 
     def load_model() -> Any:
-        model = Qwen2VLForConditionalGeneration.from_pretrained(
-            pretrained, dtype=torch_dtype, attn_implementation=attention, **({"config": config} if config else {})
-        )
+        model, _ = load_checked(pretrained, config, raw_config, info, strict_load,
+                                dtype=torch_dtype, attn_implementation=attention)  # fmt: skip
         return model.to(device).eval()
 
-    info = {"pretrained": pretrained, "fingerprint": fingerprint(pretrained), "attn_implementation": attention,
-            "config_repaired_from": None if config is None else "llava"}  # fmt: skip
     return Tarsier2Backend(
         load_model, AutoProcessor.from_pretrained(pretrained), dtype=torch_dtype, device=device, video_as=video_as,
         info=info,
     )  # fmt: skip
+
+
+def load_checked(
+    pretrained: str, config: Any, raw_config: dict[str, Any] | None, info: dict[str, Any], strict: bool, **kwargs: Any
+) -> tuple[Any, LoadReport]:
+    """The model with every checkpoint weight renamed by the layout map as it loads, and transformers' own
+    loading report enforced. `info` (the backend's manifest entry) gets that report when none was predicted."""
+    from transformers import Qwen2VLForConditionalGeneration
+
+    model, loading_info = Qwen2VLForConditionalGeneration.from_pretrained(
+        pretrained, key_mapping=layouts.key_mapping(), ignore_mismatched_sizes=True, output_loading_info=True,
+        **({"config": config} if config else {}), **kwargs,
+    )  # fmt: skip
+    report = from_loading_info(loading_info, info["weight_layout"], raw_config)
+    predicted = info["weight_layout"] != NOT_LISTED
+    if strict or not predicted:  # under strict=false a predicted report was warned about already
+        enforce(report, strict, pretrained)
+    if not predicted:
+        info.update(report.describe(strict))
+    return model, report

@@ -18,7 +18,7 @@ from tarsier_eval.runner import lifecycle
 from tarsier_eval.runner.config import RunConfig
 from tarsier_eval.runner.dist import DistContext, init_from_env
 from tarsier_eval.runner.fingerprint import run_fingerprint, task_fingerprint
-from tarsier_eval.runner.provenance import new_run_id, now_iso
+from tarsier_eval.runner.provenance import new_run_id, now_iso, redact
 from tarsier_eval.runner.shards import latest_predictions, read_shard_records
 from tarsier_eval.runner.summary import results_table
 from tarsier_eval.scoring.score import score_task
@@ -157,6 +157,11 @@ def fingerprint_of(specs: list[TaskSpec], loads: TaskLoads, config: RunConfig, b
     return run_fingerprint(config, backend.describe(), tasks)
 
 
+def model_entry(config: RunConfig, backend: Any) -> dict[str, Any]:
+    """The manifest's model entry: the backend's description with its (redacted) arguments."""
+    return {**backend.describe(), "args": redact(config.model_args)}
+
+
 def _open(ctx: DistContext, run_dir: Path, specs: list[TaskSpec], loads: TaskLoads, config: RunConfig, backend: Any,
           argv: list[str], kind: str, shard: tuple[int, int] | None, allowed: list[str]):  # fmt: skip
     """Create or join the run on the process that owns the manifest; its error stops every rank."""
@@ -165,7 +170,7 @@ def _open(ctx: DistContext, run_dir: Path, specs: list[TaskSpec], loads: TaskLoa
         try:
             fingerprint = fingerprint_of(specs, loads, config, backend)
             world = shard[1] if shard else ctx.world_size
-            invocation = lifecycle.begin(run_dir, config, fingerprint, backend.describe(), argv, kind=kind,
+            invocation = lifecycle.begin(run_dir, config, fingerprint, model_entry(config, backend), argv, kind=kind,
                                          shard=shard, world_size=world, allowed=allowed)  # fmt: skip
         except Exception as exc:  # reported to every rank below, so none waits for a run that will not start
             error = exc
@@ -197,8 +202,8 @@ def run(config: RunConfig, argv: list[str], output: Path, *, run_id: str | None 
         ctx.barrier()
         generate_tasks(specs, loads, config, backend, run_dir, ctx, shard)
         ctx.barrier()
-        if invocation is not None:
-            lifecycle.finish_invocation(run_dir, invocation)
+        if invocation is not None:  # what the backend learnt while generating (served model, load report)
+            lifecycle.finish_invocation(run_dir, invocation, model_entry(config, backend))
         if shard is not None:
             print(f"shard {shard[0]}/{shard[1]} done; when all shards are done: tarsier-eval merge {run_dir}")
             return 0

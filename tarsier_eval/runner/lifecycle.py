@@ -68,10 +68,13 @@ def begin(
     return invocation
 
 
-def finish_invocation(run_dir: Path, invocation: Invocation) -> None:
-    """Record that this invocation's generation finished (a shard counts as done only then)."""
+def finish_invocation(run_dir: Path, invocation: Invocation, model: dict[str, Any] | None = None) -> None:
+    """Record that this invocation's generation finished (a shard counts as done only then), with the model
+    entry as the backend describes it after generating."""
     with locked(run_dir):
         manifest = Manifest.read(run_dir)
+        if model is not None:
+            manifest.model = model
         for entry in manifest.history:
             if entry.id == invocation.id:
                 entry.finished = now_iso()

@@ -6,6 +6,7 @@ import base64
 import json
 from pathlib import Path
 
+from tarsier_eval.models.strict import load_flags
 from tests.support.cli import run_cli
 from tests.support.judge_server import Fault, JudgeServer
 
@@ -41,6 +42,22 @@ def test_demo_through_an_openai_compatible_endpoint(tmp_path: Path):
     for name in ("manifest.json", "samples.jsonl", "scores.json"):
         assert SECRET not in (run_dir / name).read_text()
     assert SECRET not in proc.stdout + proc.stderr
+    model = json.loads((run_dir / "manifest.json").read_text())["model"]
+    assert model["served_model"] == ["gpt-4o-test"] and model["served_model_mismatch"] == []
+    assert load_flags(model) == [] and "warnings" not in model and "endpoint replied as" not in proc.stderr
+
+
+def test_endpoint_serving_another_model_is_recorded_and_warned(tmp_path: Path):
+    with JudgeServer(answer_rule, served_model="Qwen2-VL-7B-Instruct") as server:
+        proc = run_cli("run", "--tasks", "demo", "--limit", "3", "--model", "openai", "--model-args",
+                       f"model=gpt-4o,base_url={server.url},api_key_env=TE_TEST_KEY",
+                       "--output", str(tmp_path), "--run-id", "other", "--workers", "0", "--batch-size", "1",
+                       env={"TE_TEST_KEY": SECRET})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr.count("asked for model 'gpt-4o' but the endpoint replied as 'Qwen2-VL-7B-Instruct'") == 1
+    model = json.loads((tmp_path / "other" / "manifest.json").read_text())["model"]
+    assert model["model"] == "gpt-4o" and model["served_model"] == ["Qwen2-VL-7B-Instruct"]
+    assert load_flags(model) == model["warnings"] == ["endpoint served Qwen2-VL-7B-Instruct instead of gpt-4o"]
 
 
 def test_api_failures_are_recorded_per_sample(tmp_path: Path):

@@ -14,11 +14,12 @@ Usage::
         assert server.count == 4
 
 API:
-- `JudgeServer(rule=echo_rule, *, latency=0.0, max_requests=100_000, model_check=None)`: a context manager; on
-  entry it serves `POST {url}/chat/completions` on 127.0.0.1 (a free port) from a thread, on exit it stops.
-  `url` is the base URL to give the client (ends in `/v1`). Each request sleeps `latency` seconds, then answers
-  `rule(messages)` as a `chat.completion` with `usage` (prompt tokens = prompt characters // 4, completion
-  tokens = reply characters // 4, at least 1). Requests beyond `max_requests` get HTTP 503.
+- `JudgeServer(rule=echo_rule, *, latency=0.0, max_requests=100_000, fault_rule=None, served_model=None)`: a
+  context manager; on entry it serves `POST {url}/chat/completions` on 127.0.0.1 (a free port) from a thread, on
+  exit it stops. `url` is the base URL to give the client (ends in `/v1`). Each request sleeps `latency` seconds,
+  then answers `rule(messages)` as a `chat.completion` with `usage` (prompt tokens = prompt characters // 4,
+  completion tokens = reply characters // 4, at least 1) and `model` = the requested model, or `served_model`
+  when given (an endpoint serving another model than asked for). Requests beyond `max_requests` get HTTP 503.
 - Faults: `inject(fault, times=1)` queues a fault for the next `times` requests (FIFO, one fault per request);
   `fault_rule` (constructor or attribute) is `(messages, n) -> Fault | None` for faults chosen by prompt (n = the
   1-based count of requests with these messages). `Fault.rate_limit(retry_after)` = 429 with a `Retry-After`
@@ -150,8 +151,10 @@ class JudgeServer:
         latency: float = 0.0,
         max_requests: int = 100_000,
         fault_rule: Callable[[list[dict[str, Any]], int], Fault | None] | None = None,
+        served_model: str | None = None,
     ):
         self.rule = rule
+        self.served_model = served_model
         self.latency = latency
         self.max_requests = max_requests
         self.fault_rule = fault_rule
@@ -279,15 +282,14 @@ class JudgeServer:
         text = fault.text if fault is not None else self.rule(messages)
         handler._send(200, self._completion(body, prompt, text))
 
-    @staticmethod
-    def _completion(body: dict[str, Any], prompt: str, text: str) -> dict[str, Any]:
+    def _completion(self, body: dict[str, Any], prompt: str, text: str) -> dict[str, Any]:
         pt = max(1, sum(len(str(m.get("content", ""))) for m in body.get("messages") or []) // 4)
         ct = max(1, len(text) // 4)
         return {
             "id": f"chatcmpl-loopback-{abs(hash(prompt)) % 10**8}",
             "object": "chat.completion",
             "created": 0,
-            "model": body.get("model", ""),
+            "model": self.served_model or body.get("model", ""),
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
             "usage": {"prompt_tokens": pt, "completion_tokens": ct, "total_tokens": pt + ct},
         }
