@@ -17,6 +17,8 @@ class JudgeRequest:
 
     `max_parse_attempts` bounds how often a reply that does not parse is asked for again (None: the client's
     default); the official scripts retry malformed replies (AutoDQ: 10 times) before giving a sample up.
+    `then`, when set, turns this request's outcome into follow-up requests (a dependent second stage); run them
+    with `judges.chain.run_chain`, which starts each as soon as the outcome it depends on is known.
     """
 
     key: str
@@ -24,6 +26,7 @@ class JudgeRequest:
     params: dict[str, Any] = field(default_factory=dict)
     parse: Callable[[str], Any] | None = None
     max_parse_attempts: int | None = None
+    then: Callable[[JudgeOutcome], list[JudgeRequest]] | None = None
 
 
 @dataclass
@@ -43,7 +46,12 @@ class JudgeOutcome:
 
 
 class Judge(Protocol):
-    """Runs many requests with bounded concurrency, retries and a persistent cache."""
+    """Runs many requests with bounded concurrency, retries and a persistent cache.
+
+    A judge whose class sets `follows_up = True` also runs the follow-ups of requests that have a `then`, as
+    `judges.chain.run_chain` specifies (their outcomes after those of `requests`); other judges ignore `then` and
+    `run_chain` runs the follow-ups in waves.
+    """
 
     model: str
 

@@ -2,9 +2,10 @@
 
 Frames go as base64 JPEG `image_url` parts before the prompt (frames resized by the `qwen2vl` media profile with
 the task's pixel budget); the response prefix, if any, is appended to the prompt text since chat APIs cannot
-prefill. Transport (bounded concurrency, retries with backoff honouring Retry-After, timeouts, usage and cost)
-is the judge client's: one HTTP client for the whole harness. The key comes from the environment variable named
-by `api_key_env` and is never stored.
+prefill. Transport (bounded concurrency, retries with backoff honouring Retry-After, timeouts, usage and cost) is
+`tarsier_eval.openai_compat.ChatClient`, the client the judge also uses; no cache and no re-asking here. A failed
+call or an empty reply is the sample's error. The key comes from the environment variable named by `api_key_env`
+and is never stored.
 
 Model args: `model` (required), `base_url`, `api_key_env` (default OPENAI_API_KEY), `concurrency` (16),
 `max_attempts` (6), `timeout` (120), `jpeg_quality` (90), `detail` (auto|low|high, default auto).
@@ -12,6 +13,7 @@ Model args: `model` (required), `base_url`, `api_key_env` (default OPENAI_API_KE
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 from dataclasses import dataclass
@@ -22,9 +24,10 @@ from PIL import Image
 
 from tarsier_eval.data.sample import Sample
 from tarsier_eval.errors import UsageError
-from tarsier_eval.judges.base import JudgeRequest
-from tarsier_eval.judges.client import JudgeConfig, OpenAIJudge
 from tarsier_eval.models.base import GenerationOutput, PreparedInput
+from tarsier_eval.openai_compat.client import ChatClient, ChatSession, run_sync
+from tarsier_eval.openai_compat.config import ClientConfig, safe_url
+from tarsier_eval.openai_compat.usage import CallFailed
 from tarsier_eval.registry import MODELS
 from tarsier_eval.task import VideoSettings
 
@@ -64,7 +67,7 @@ class ChatPreprocessor:
 class OpenAIChatBackend:
     name = "openai"
 
-    def __init__(self, client: OpenAIJudge, preprocess: ChatPreprocessor, info: dict[str, Any]):
+    def __init__(self, client: ChatClient, preprocess: ChatPreprocessor, info: dict[str, Any]):
         self.client = client
         self.preprocess = preprocess
         self.info = info
@@ -83,13 +86,26 @@ class OpenAIChatBackend:
             "temperature": 0.0,
             **{api: generation[key] for key, api in REQUEST_KEYS.items() if key in generation},
         }
-        requests = [JudgeRequest(item.sample_id, item.payload["messages"], params) for item in batch]
-        outcomes = self.client.run(requests, desc="model")
-        return [GenerationOutput(o.key, o.text if o.ok else None, None if o.ok else f"API call failed: {o.error}")
-                for o in outcomes]  # fmt: skip
+        return run_sync(self._generate(batch, params))
 
     def usage(self) -> dict[str, Any]:
         return self.client.usage()
+
+    async def _generate(self, batch: list[PreparedInput], params: dict[str, Any]) -> list[GenerationOutput]:
+        async with self.client.session() as session:
+            return list(await asyncio.gather(*(_answer(session, item, params) for item in batch)))
+
+
+async def _answer(session: ChatSession, item: PreparedInput, params: dict[str, Any]) -> GenerationOutput:
+    try:
+        reply = await session.complete(item.payload["messages"], params)
+    except CallFailed as exc:
+        return GenerationOutput(item.sample_id, None, f"API call failed: {exc}")
+    if not reply.text.strip():
+        return GenerationOutput(
+            item.sample_id, None, f"API call failed: empty reply (finish_reason {reply.finish_reason})"
+        )
+    return GenerationOutput(item.sample_id, reply.text, None)
 
 
 @MODELS.register("openai")
@@ -105,14 +121,14 @@ def openai_chat(
 ) -> OpenAIChatBackend:
     if not model:
         raise UsageError("the openai backend needs --model-args model=NAME[,base_url=URL,api_key_env=VAR]")
-    config = JudgeConfig(
+    config = ClientConfig(
         model=model,
         base_url=base_url,
         api_key_env=api_key_env,
         concurrency=int(concurrency),
         max_attempts=int(max_attempts),
         timeout=float(timeout),
-        max_parse_attempts=1,
     )
-    info = {"model": model, "base_url": base_url, "api_key_env": api_key_env}
-    return OpenAIChatBackend(OpenAIJudge(config, cache=None), ChatPreprocessor(int(jpeg_quality), detail), info)
+    client = ChatClient(config, key_hint="name another with --model-args api_key_env=VAR, or give base_url=URL")
+    info = {"model": model, "base_url": safe_url(base_url), "api_key_env": api_key_env}
+    return OpenAIChatBackend(client, ChatPreprocessor(int(jpeg_quality), detail), info)

@@ -23,12 +23,14 @@ is_recall=False branch), `missing: exclude|zero`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from tarsier_eval.data.sample import Sample
 from tarsier_eval.errors import ConfigError
 from tarsier_eval.judges import autodq
 from tarsier_eval.judges.base import JudgeOutcome, JudgeRequest
+from tarsier_eval.judges.chain import run_chain
 from tarsier_eval.registry import SCORERS
 from tarsier_eval.scoring.aggregate import mean, pct
 from tarsier_eval.scoring.types import Prediction, SampleResult, ScoreContext, TaskScores
@@ -89,24 +91,33 @@ class _Plan:
             self.key("recall"), gt_events, self.prediction, self.sample.answer, lenient=self.lenient
         )
 
-    def stage2(self) -> list[JudgeRequest]:
-        reqs = []
-        pred = self.outcomes.get("extract_pred")
-        if pred is not None and pred.ok:
-            reqs.append(
+    def stage2(self, step: str) -> list[JudgeRequest]:
+        """What `step`'s outcome makes possible: precision after extract_pred, recall after extract_gt."""
+        done = self.outcomes[step]
+        if not done.ok:
+            return []
+        if step == "extract_pred":
+            return [
                 autodq.entailment_request(
                     self.key("precision"),
-                    pred.value,
+                    done.value,
                     self.sample.answer,
                     self.prediction,
                     lenient=self.lenient,
                     count_neutral=self.count_neutral,
                 )
-            )
-        gt = self.outcomes.get("extract_gt")
-        if gt is not None and gt.ok:
-            reqs.append(self._recall(gt.value))
-        return reqs
+            ]
+        return [self._recall(done.value)] if step == "extract_gt" else []
+
+    def chained(self, req: JudgeRequest) -> JudgeRequest:
+        """`req` recording its outcome, then asking the stage-2 requests it enables (no barrier between stages)."""
+        step = req.key.rsplit("#", 1)[1]
+
+        def then(outcome: JudgeOutcome) -> list[JudgeRequest]:
+            self.outcomes[step] = outcome
+            return [self.chained(r) for r in self.stage2(step)]
+
+        return replace(req, then=then)
 
     def result(self) -> SampleResult:
         s = self.sample
@@ -127,15 +138,6 @@ class _Plan:
         }
         return SampleResult(s.sample_id, s.subset, "ok", parsed=detail["pred_events"], score=f1_of(r, p) or 0.0,
                             detail=detail)  # fmt: skip
-
-
-def _run(judge: Any, plans: list[_Plan], stage: Callable[[_Plan], list[JudgeRequest]], desc: str) -> None:
-    owners: list[tuple[_Plan, JudgeRequest]] = [(plan, req) for plan in plans for req in stage(plan)]
-    if not owners:
-        return
-    outcomes = judge.run([req for _, req in owners], desc=desc)
-    for (plan, req), outcome in zip(owners, outcomes, strict=True):
-        plan.outcomes[req.key.rsplit("#", 1)[1]] = outcome
 
 
 def _subset_order(samples: list[Sample]) -> list[str]:
@@ -172,8 +174,7 @@ def score_autodq(spec: TaskSpec, samples: list[Sample], predictions: dict[str, P
             plans.append(_Plan(s, pred.response, lenient, count_neutral))
 
     if plans:
-        _run(ctx.judge, plans, _Plan.stage1, f"{spec.name} extract+recall")
-        _run(ctx.judge, plans, _Plan.stage2, f"{spec.name} precision")
+        run_chain(ctx.judge, [plan.chained(req) for plan in plans for req in plan.stage1()], f"{spec.name} AutoDQ")
         for plan in plans:
             results[plan.sample.sample_id] = plan.result()
 
