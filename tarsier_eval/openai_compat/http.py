@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import functools
 import os
 import time
@@ -133,10 +134,14 @@ class Pool:
         return await self._exchange(conn, head, body)
 
     async def close(self) -> None:
+        """Close the idle connections (waiting at most a second for TLS peers to acknowledge)."""
         idle, self._idle = self._idle, []
         for (_, writer), _ in idle:
             writer.close()
-        await asyncio.gather(*(w.wait_closed() for (_, w), _ in idle), return_exceptions=True)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(*(w.wait_closed() for (_, w), _ in idle), return_exceptions=True), 1.0
+            )
 
     # ---- internals ----
     def _take(self) -> _Conn | None:
