@@ -8,10 +8,13 @@ in its own process, so its threads do not compete with the client for this proce
 - `warm`: the same with that cache (must make no call);
 - `transport`: 3,000 prompts of the same kinds (extraction, recall, precision with the GT events standing in for
   the extracted ones) as independent chat calls through `openai_compat.ChatClient`, no scorer, no cache;
-- `sdk`: those calls through the `openai` SDK (`AsyncOpenAI`, same concurrency), when it is installed.
+- `sdk`: the first `--sdk-calls` of those through the `openai` SDK (`AsyncOpenAI`, same concurrency), when it is
+  installed (a sample: the SDK is slow enough to dominate the run otherwise).
 Named baselines and the ratios printed (medians over rounds, with the range):
 - concurrency ideal = max(calls x latency / concurrency, longest chain x latency): the wall of an infinitely fast
-  client; `efficiency` = ideal / wall.
+  client; `efficiency` = ideal / wall. On a small machine client and server CPU bound the wall too:
+  `machine_bound_wall_s` = max(ideal, (client + server CPU seconds) / cores), `efficiency_vs_machine_bound` = that
+  bound / wall (below 1 where other jobs take the cores).
 - client CPU per call = CPU seconds of this process (scorer, judge, cache, transport) / HTTP calls; goal <= 2 ms
   (`cpu_vs_goal` = CPU per call / 2 ms); `sdk_vs_transport` = the SDK's CPU per call / ours.
 Checks: cold calls == requests == server requests (nothing sent twice, no retries), warm calls == 0, the same F1
@@ -50,6 +53,7 @@ from tarsier_eval.scoring.types import Prediction  # noqa: E402
 KEY_ENV = "TE_BENCH_JUDGE_KEY"
 CPU_GOAL_MS = 2.0
 CHAIN_DEPTH = 2  # extraction, then the entailment that needs it
+CORES = os.cpu_count() or 1
 
 
 def predictions(samples) -> dict[str, Prediction]:
@@ -169,8 +173,13 @@ def summary(rows: list[dict[str, Any]], ideal: float | None) -> dict[str, Any]:
         if server:
             out["server_cpu_ms_per_call"] = round(1000 * statistics.median(server) / calls, 3)
     if ideal:
+        wall = statistics.median(walls)
         out["ideal_wall_s"] = round(ideal, 3)
-        out["efficiency"] = round(ideal / statistics.median(walls), 3)
+        out["efficiency"] = round(ideal / wall, 3)
+        server = [r["server_cpu_s"] or 0.0 for r in rows]
+        bound = max(ideal, statistics.median(r["cpu_s"] + s for r, s in zip(rows, server, strict=True)) / CORES)
+        out["machine_bound_wall_s"] = round(bound, 3)
+        out["efficiency_vs_machine_bound"] = round(bound / wall, 3)
     return out
 
 
@@ -185,14 +194,15 @@ def bench_concurrency(spec, samples, preds, prompts, server: Server, args, concu
                 phases[phase].append(measured(run, server))
         phases["transport"].append(measured(lambda: transport_once(prompts, server.url, concurrency), server))
         if with_sdk:
-            phases["sdk"].append(measured(lambda: sdk_once(prompts, server.url, concurrency), server))
+            sample = prompts[: args.sdk_calls]
+            phases["sdk"].append(measured(lambda sample=sample: sdk_once(sample, server.url, concurrency), server))
     cold = [r["result"] for r in phases["cold"]]
     ideal = max(cold[0]["calls"] * args.latency / concurrency, CHAIN_DEPTH * args.latency)
     report: dict[str, Any] = {"concurrency": concurrency, "cold": summary(phases["cold"], ideal)}
     report["warm"] = summary(phases["warm"], None)
     report["transport"] = summary(phases["transport"], len(prompts) * args.latency / concurrency)
     if with_sdk:
-        report["sdk"] = summary(phases["sdk"], len(prompts) * args.latency / concurrency)
+        report["sdk"] = summary(phases["sdk"], min(len(prompts), args.sdk_calls) * args.latency / concurrency)
         report["sdk_vs_transport"] = round(report["sdk"]["cpu_ms_per_call"] / report["transport"]["cpu_ms_per_call"], 2)
     report["cpu_vs_goal"] = round(report["cold"]["cpu_ms_per_call"] / CPU_GOAL_MS, 3)
     report["checks"] = {
@@ -211,6 +221,7 @@ def main() -> int:
     ap.add_argument("--latency", type=float, default=0.05)
     ap.add_argument("--concurrency", default="32,128", help="comma-separated concurrencies")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--sdk-calls", type=int, default=1000, help="calls of the openai SDK reference per round")
     ap.add_argument("--no-sdk", action="store_true", help="skip the openai SDK reference")
     ap.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "benchmarks")
     args = ap.parse_args()
