@@ -135,19 +135,20 @@ def transport_once(prompts, url: str, concurrency: int) -> dict[str, Any]:
 def sdk_once(prompts, url: str, concurrency: int) -> dict[str, Any]:
     import openai
 
-    async def main() -> int:
+    async def main() -> list[Any]:
         sem = asyncio.Semaphore(concurrency)
-        client = openai.AsyncOpenAI(base_url=url, api_key=os.environ[KEY_ENV], max_retries=0)
+        client = openai.AsyncOpenAI(base_url=url, api_key=os.environ[KEY_ENV], max_retries=0, timeout=600.0)
 
         async def one(messages) -> None:
             async with sem:
                 await client.chat.completions.create(model="loopback-autodq", messages=messages)
 
-        await asyncio.gather(*(one(m) for m in prompts))
+        results = await asyncio.gather(*(one(m) for m in prompts), return_exceptions=True)
         await client.close()
-        return len(prompts)
+        return results
 
-    return {"calls": asyncio.run(main())}
+    failed = [r for r in asyncio.run(main()) if isinstance(r, BaseException)]
+    return {"calls": len(prompts), "failed": len(failed), "first_error": repr(failed[0]) if failed else None}
 
 
 def sdk_available() -> bool:
@@ -203,6 +204,7 @@ def bench_concurrency(spec, samples, preds, prompts, server: Server, args, concu
     report["transport"] = summary(phases["transport"], len(prompts) * args.latency / concurrency)
     if with_sdk:
         report["sdk"] = summary(phases["sdk"], min(len(prompts), args.sdk_calls) * args.latency / concurrency)
+        report["sdk"]["failed"] = [r["result"]["failed"] for r in phases["sdk"]]
         report["sdk_vs_transport"] = round(report["sdk"]["cpu_ms_per_call"] / report["transport"]["cpu_ms_per_call"], 2)
     report["cpu_vs_goal"] = round(report["cold"]["cpu_ms_per_call"] / CPU_GOAL_MS, 3)
     report["checks"] = {

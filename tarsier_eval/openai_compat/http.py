@@ -176,12 +176,12 @@ class Pool:
                 writer.close()
 
     async def _connect(self) -> _Conn:
+        if self.scheme == "http":
+            where = (self.host, self.port) if self._proxy is None else (self._proxy.host, self._proxy.port)
+            return await asyncio.open_connection(*where)
         tls = _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
         if self._proxy is None:
-            ssl = tls if self.scheme == "https" else None
-            return await asyncio.open_connection(self.host, self.port, ssl=ssl)
-        if self.scheme == "http":
-            return await asyncio.open_connection(self._proxy.host, self._proxy.port)
+            return await asyncio.open_connection(self.host, self.port, ssl=tls)
         sock = await self._tunnel()
         return await asyncio.open_connection(sock=sock, ssl=tls, server_hostname=self.host)
 

@@ -364,6 +364,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256  # the default backlog of 5 refuses connections under concurrency
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up is no server error
+            super().handle_error(request, client_address)
+
 
 @pytest.fixture(name="judge_server")
 def judge_server_fixture() -> Iterator[Callable[..., JudgeServer]]:
