@@ -17,8 +17,8 @@ class JudgeRequest:
 
     `max_parse_attempts` bounds how often a reply that does not parse is asked for again (None: the client's
     default); the official scripts retry malformed replies (AutoDQ: 10 times) before giving a sample up.
-    `then`, when set, turns this request's outcome into follow-up requests (a dependent second stage); run them
-    with `judges.chain.run_chain`, which starts each as soon as the outcome it depends on is known.
+    `then` makes follow-up requests from this request's successful outcome (AutoDQ's entailment step needs the
+    events its extraction step returned); see tarsier_eval.judges.chain.
     """
 
     key: str
@@ -48,9 +48,9 @@ class JudgeOutcome:
 class Judge(Protocol):
     """Runs many requests with bounded concurrency, retries and a persistent cache.
 
-    A judge whose class sets `follows_up = True` also runs the follow-ups of requests that have a `then`, as
-    `judges.chain.run_chain` specifies (their outcomes after those of `requests`); other judges ignore `then` and
-    `run_chain` runs the follow-ups in waves.
+    `run` ignores `then`. A judge may also offer `run_with_followups(requests, desc)`, returning what
+    `judges.chain.run_with_followups` returns; the HTTP judge does, starting each follow-up as soon as the outcome
+    it needs is known (no barrier between rounds).
     """
 
     model: str

@@ -11,8 +11,9 @@ The judge adds:
   also when one is a follow-up made while its twin is still in flight (`deduplicated` counts the twins).
 - Budget: with `budget_usd`, an attempt that would take the estimated spend past it is not made, nor any after it:
   those requests fail with "judge budget exhausted".
-- Follow-ups (`follows_up = True`): a request's `then` is called as soon as its outcome is known and the requests
-  it returns start at once, under the same bound, cache and deduplication (`judges/chain.py`).
+- Follow-ups: `run_with_followups` (what `judges.chain.run_with_followups` calls) calls a request's `then` as soon
+  as its outcome is known to be successful, and the requests it returns start at once, under the same bound,
+  cache and deduplication: no barrier between rounds. `run` ignores `then`.
 - `usage()`: requests (follow-ups included), HTTP calls, cache hits, failures, retries, parse retries, tokens,
   cost, budget state, errors by kind; never the key.
 Nothing here imports `openai` or `httpx`.
@@ -29,7 +30,7 @@ from tqdm import tqdm
 from tarsier_eval.errors import UsageError
 from tarsier_eval.judges.base import JudgeOutcome, JudgeParseError, JudgeRequest
 from tarsier_eval.judges.cache import JudgeCache, cache_key
-from tarsier_eval.judges.chain import follow
+from tarsier_eval.judges.chain import Pairs, follow
 from tarsier_eval.openai_compat.client import ChatClient, ChatSession, run_sync
 from tarsier_eval.openai_compat.config import ClientConfig
 from tarsier_eval.openai_compat.usage import BudgetExhausted, CallFailed
@@ -57,8 +58,6 @@ class _Counts:
 class OpenAIJudge:
     """A `Judge` over the chat-completions protocol; see the module docstring for its guarantees."""
 
-    follows_up = True
-
     def __init__(self, config: JudgeConfig, cache: JudgeCache | None = None):
         if config.max_parse_attempts < 1:
             raise UsageError("judge parse attempts must be at least 1")
@@ -70,8 +69,11 @@ class OpenAIJudge:
 
     # ---- the Judge protocol -------------------------------------------------------------------------------
     def run(self, requests: list[JudgeRequest], desc: str = "judge") -> list[JudgeOutcome]:
-        """One outcome per request in order, then those of the follow-ups in wave order (`judges/chain.py`)."""
-        return run_sync(self._run(requests, desc))
+        return [outcome for _, outcome in run_sync(self._run(requests, desc, follow_ups=False))]
+
+    def run_with_followups(self, requests: list[JudgeRequest], desc: str = "judge") -> Pairs:
+        """(root, outcome) for the requests and all their follow-ups, as `judges.chain.run_with_followups` says."""
+        return run_sync(self._run(requests, desc, follow_ups=True))
 
     def usage(self) -> dict[str, Any]:
         """Counters and estimated cost for the run manifest (never the key)."""
@@ -82,7 +84,7 @@ class OpenAIJudge:
                 "parse_retries": c.parse_retries, **transport}  # fmt: skip
 
     # ---- internals ------------------------------------------------------------------------------------------
-    async def _run(self, requests: list[JudgeRequest], desc: str) -> list[JudgeOutcome]:
+    async def _run(self, requests: list[JudgeRequest], desc: str, follow_ups: bool) -> Pairs:
         bar = tqdm(total=len(requests), desc=desc, unit="req", disable=None)
         shared: dict[str, asyncio.Future[JudgeOutcome]] = {}
         async with self.client.session() as session:
@@ -95,11 +97,14 @@ class OpenAIJudge:
             def added(n: int) -> None:
                 bar.total += n
 
-            outcomes = await follow(requests, answer, added)
+            if follow_ups:
+                pairs = await follow(requests, answer, added)
+            else:
+                pairs = list(zip(requests, await asyncio.gather(*(answer(r) for r in requests)), strict=True))
         bar.close()
-        self._counts.requests += len(outcomes)
-        self._counts.failures += sum(not o.ok for o in outcomes)
-        return outcomes
+        self._counts.requests += len(pairs)
+        self._counts.failures += sum(not o.ok for _, o in pairs)
+        return pairs
 
     async def _answer(
         self, session: ChatSession, shared: dict[str, asyncio.Future[JudgeOutcome]], req: JudgeRequest

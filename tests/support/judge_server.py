@@ -20,7 +20,8 @@ API:
   port) from a thread, on exit it stops. `url` is the base URL to give the client (ends in `/v1`). Each request
   sleeps `latency` seconds, then answers `rule(messages)` as a `chat.completion` with `usage` (prompt tokens =
   prompt characters // 4, completion tokens = reply characters // 4, at least 1). Requests beyond `max_requests`
-  get HTTP 503. A keep-alive connection idle for `keepalive_timeout` seconds is closed by the server. Replies
+  get HTTP 503. A connection on which no request arrives for `keepalive_timeout` seconds is closed by the server
+  without a reply (an idle kept-alive one, but also a new one whose client is too slow to send). Replies
   are framed by Content-Length (`framing="length"`), chunked transfer coding (`"chunked"`) or connection close
   (`"close"`), gzip-compressed with `gzip=True`; `tls=(certfile, keyfile)` serves https.
 - Faults: `inject(fault, times=1)` queues a fault for the next `times` requests (FIFO, one fault per request);

@@ -30,7 +30,7 @@ from tarsier_eval.data.sample import Sample
 from tarsier_eval.errors import ConfigError
 from tarsier_eval.judges import autodq
 from tarsier_eval.judges.base import JudgeOutcome, JudgeRequest
-from tarsier_eval.judges.chain import run_chain
+from tarsier_eval.judges.chain import run_with_followups
 from tarsier_eval.registry import SCORERS
 from tarsier_eval.scoring.aggregate import mean, pct
 from tarsier_eval.scoring.types import Prediction, SampleResult, ScoreContext, TaskScores
@@ -91,11 +91,8 @@ class _Plan:
             self.key("recall"), gt_events, self.prediction, self.sample.answer, lenient=self.lenient
         )
 
-    def stage2(self, step: str) -> list[JudgeRequest]:
-        """What `step`'s outcome makes possible: precision after extract_pred, recall after extract_gt."""
-        done = self.outcomes[step]
-        if not done.ok:
-            return []
+    def stage2(self, step: str, done: JudgeOutcome) -> list[JudgeRequest]:
+        """What `step`'s successful outcome makes possible: precision after extract_pred, recall after extract_gt."""
         if step == "extract_pred":
             return [
                 autodq.entailment_request(
@@ -110,14 +107,9 @@ class _Plan:
         return [self._recall(done.value)] if step == "extract_gt" else []
 
     def chained(self, req: JudgeRequest) -> JudgeRequest:
-        """`req` recording its outcome, then asking the stage-2 requests it enables (no barrier between stages)."""
+        """`req` with its stage-2 requests as follow-ups (asked as soon as it returns: no barrier between stages)."""
         step = req.key.rsplit("#", 1)[1]
-
-        def then(outcome: JudgeOutcome) -> list[JudgeRequest]:
-            self.outcomes[step] = outcome
-            return [self.chained(r) for r in self.stage2(step)]
-
-        return replace(req, then=then)
+        return replace(req, then=lambda outcome: self.stage2(step, outcome))
 
     def result(self) -> SampleResult:
         s = self.sample
@@ -174,7 +166,11 @@ def score_autodq(spec: TaskSpec, samples: list[Sample], predictions: dict[str, P
             plans.append(_Plan(s, pred.response, lenient, count_neutral))
 
     if plans:
-        run_chain(ctx.judge, [plan.chained(req) for plan in plans for req in plan.stage1()], f"{spec.name} AutoDQ")
+        by_id = {plan.sample.sample_id: plan for plan in plans}
+        requests = [plan.chained(req) for plan in plans for req in plan.stage1()]
+        for _, outcome in run_with_followups(ctx.judge, requests, f"{spec.name} AutoDQ"):
+            sample_id, step = outcome.key.rsplit("#", 1)
+            by_id[sample_id].outcomes[step] = outcome
         for plan in plans:
             results[plan.sample.sample_id] = plan.result()
 
