@@ -17,9 +17,10 @@ Named baselines and the ratios printed (medians over rounds, with the range):
   bound / wall (below 1 where other jobs take the cores).
 - client CPU per call = CPU seconds of this process (scorer, judge, cache, transport) / HTTP calls; goal <= 2 ms
   (`cpu_vs_goal` = CPU per call / 2 ms); `sdk_vs_transport` = the SDK's CPU per call / ours.
-Checks: cold calls == requests == server requests (nothing sent twice, no retries), warm calls == 0, the same F1
-every run. Exit 0 when the CPU goal and the checks hold. The load average before and after is printed: the
-machine is shared, CPU per call rises with contention.
+Checks: cold calls == requests (nothing sent twice, no retries), the server received each of our calls once, warm
+calls == 0, the same F1 every run (failures of the SDK reference are reported, not checked). Exit 0 when the CPU
+goal and the checks hold. The load average before and after is printed: the machine is shared, and CPU per call
+rises with contention.
 
     python benchmarks/judge.py [--latency 0.05] [--concurrency 32,128] [--repeat 3] [--data-root ../shared/benchmarks]
 """
@@ -205,6 +206,9 @@ def bench_concurrency(spec, samples, preds, prompts, server: Server, args, concu
     if with_sdk:
         report["sdk"] = summary(phases["sdk"], min(len(prompts), args.sdk_calls) * args.latency / concurrency)
         report["sdk"]["failed"] = [r["result"]["failed"] for r in phases["sdk"]]
+        report["sdk"]["first_error"] = next(
+            (r["result"]["first_error"] for r in phases["sdk"] if r["result"]["failed"]), None
+        )
         report["sdk_vs_transport"] = round(report["sdk"]["cpu_ms_per_call"] / report["transport"]["cpu_ms_per_call"], 2)
     report["cpu_vs_goal"] = round(report["cold"]["cpu_ms_per_call"] / CPU_GOAL_MS, 3)
     report["checks"] = {
@@ -214,7 +218,9 @@ def bench_concurrency(spec, samples, preds, prompts, server: Server, args, concu
         "same_f1": len({round(r["result"]["f1"], 9) for r in phases["cold"] + phases["warm"]}) == 1,
     }
     report["f1"] = round(cold[0]["f1"], 3)
-    report["client_calls"] = sum(r["result"]["calls"] for rows in phases.values() for r in rows)
+    report["client_calls"] = sum(r["result"]["calls"] for phase in ("cold", "warm", "transport") for r in phases[phase])
+    report["sdk_calls"] = [sum(r["result"]["calls"] - r["result"]["failed"] for r in phases["sdk"]),
+                           sum(r["result"]["calls"] for r in phases["sdk"])]  # fmt: skip
     return report
 
 
@@ -243,7 +249,10 @@ def main() -> int:
     finally:
         report["server"] = server.stop()
     report["load_after"] = os.getloadavg()
-    report["server_saw_each_call_once"] = report["server"]["requests"] == sum(r["client_calls"] for r in report["runs"])
+    ours = sum(r["client_calls"] for r in report["runs"])
+    sdk_low, sdk_high = (sum(r["sdk_calls"][i] for r in report["runs"]) for i in (0, 1))
+    # each of our calls reached the server once; an SDK call that failed may or may not have reached it
+    report["server_saw_each_call_once"] = ours + sdk_low <= report["server"]["requests"] <= ours + sdk_high
     ok = report["server_saw_each_call_once"] and all(
         r["cpu_vs_goal"] <= 1 and all(r["checks"].values()) for r in report["runs"]
     )
