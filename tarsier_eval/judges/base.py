@@ -46,7 +46,12 @@ class JudgeOutcome:
 
 
 class Judge(Protocol):
-    """Runs many requests with bounded concurrency, retries and a persistent cache."""
+    """Runs many requests with bounded concurrency, retries and a persistent cache.
+
+    `run` ignores `then`. A judge may also offer `run_with_followups(requests, desc)`, returning what
+    `judges.chain.run_with_followups` returns; the HTTP judge does, starting each follow-up as soon as the outcome
+    it needs is known (no barrier between rounds).
+    """
 
     model: str
 

@@ -2,7 +2,8 @@
 
 The lead's cli.py calls `add_judge_arguments(parser)` on `run`/`score`, `judge_from_args(args)` to get the
 `Judge` (None when no judge is configured: judged metrics are then reported as unjudged), and
-`register(subparsers)` to add `tarsier-eval judge-cache stats|clear`.
+`register(subparsers)` to add `tarsier-eval judge-cache stats|clear`. The client and the cache (asyncio, tqdm,
+sqlite3) are imported only when a judge or the cache is used, so commands that take no judge start fast.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tarsier_eval.errors import UsageError
-from tarsier_eval.judges.cache import JudgeCache
-from tarsier_eval.judges.client import JudgeConfig, OpenAIJudge
+
+if TYPE_CHECKING:
+    from tarsier_eval.judges.client import OpenAIJudge
 
 DEFAULT_CACHE = Path("results") / "judge_cache.sqlite"
 
@@ -58,6 +61,9 @@ def judge_from_args(args: argparse.Namespace) -> OpenAIJudge | None:
         raise UsageError("--judge-base-url needs --judge-model (the judge model or deployment name)")
     if args.judge_budget is not None and args.judge_budget < 0:
         raise UsageError("--judge-budget must be >= 0")
+    from tarsier_eval.judges.cache import JudgeCache
+    from tarsier_eval.judges.client import JudgeConfig, OpenAIJudge
+
     config = JudgeConfig(
         model=model,
         base_url=base_url,
@@ -79,6 +85,8 @@ def _handle_cache(args: argparse.Namespace) -> int:
     if not path.exists():
         print(json.dumps({"path": str(path), "entries": 0, "bytes": 0, "models": {}}, indent=2))
         return 0
+    from tarsier_eval.judges.cache import JudgeCache
+
     cache = JudgeCache(path)
     try:
         if args.action == "stats":

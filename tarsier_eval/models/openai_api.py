@@ -2,10 +2,10 @@
 
 Frames go as base64 JPEG `image_url` parts before the prompt (frames resized by the `qwen2vl` media profile with
 the task's pixel budget); the response prefix, if any, is appended to the prompt text since chat APIs cannot
-prefill. Transport (bounded concurrency, retries with backoff honouring Retry-After, timeouts, usage and cost)
-is the judge client's: one HTTP client for the whole harness. The key comes from the environment variable named
-by `api_key_env` and is never stored.
-
+prefill. Transport (bounded concurrency, retries with backoff honouring Retry-After, timeouts, usage and cost) is
+`tarsier_eval.openai_compat.ChatClient`, the client the judge also uses; no cache and no re-asking here. A failed
+call or an empty reply is the sample's error. The key comes from the environment variable named by `api_key_env`
+and is never stored.
 The `model` field of every reply is recorded (manifest `model.served_model`); a name other than the one asked for
 (a dated snapshot of it, `NAME-YYYY-MM-DD`, counts as the same) is warned about once and listed in
 `model.served_model_mismatch` and `model.warnings`, which mark the run in tables and reports.
@@ -16,6 +16,7 @@ Model args: `model` (required), `base_url`, `api_key_env` (default OPENAI_API_KE
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import re
@@ -28,10 +29,11 @@ from PIL import Image
 
 from tarsier_eval.data.sample import Sample
 from tarsier_eval.errors import UsageError
-from tarsier_eval.judges.base import JudgeRequest
-from tarsier_eval.judges.client import JudgeConfig, OpenAIJudge
 from tarsier_eval.models.base import GenerationOutput, PreparedInput
 from tarsier_eval.models.strict import with_warnings
+from tarsier_eval.openai_compat.client import ChatClient, ChatSession, run_sync
+from tarsier_eval.openai_compat.config import ClientConfig, safe_url
+from tarsier_eval.openai_compat.usage import CallFailed
 from tarsier_eval.registry import MODELS
 from tarsier_eval.task import VideoSettings
 
@@ -69,28 +71,25 @@ class ChatPreprocessor:
 
 
 def same_model(requested: str, served: str) -> bool:
-    """The endpoint's name for the model asked for: the name itself or a dated snapshot of it."""
+    """The served name is the requested one, or a dated snapshot of it (gpt-4o -> gpt-4o-2024-08-06)."""
     return served == requested or re.fullmatch(re.escape(requested) + r"-\d{4}-\d{2}-\d{2}", served) is not None
 
 
 class OpenAIChatBackend:
     name = "openai"
 
-    def __init__(self, client: OpenAIJudge, preprocess: ChatPreprocessor, info: dict[str, Any]):
+    def __init__(self, client: ChatClient, preprocess: ChatPreprocessor, info: dict[str, Any]):
         self.client = client
         self.preprocess = preprocess
         self.info = info
         self._warned: set[str] = set()
 
     def served(self) -> tuple[list[str], list[str]]:
-        """The model names the endpoint replied with ("" for replies without one), and those that name another
-        model than the one asked for."""
-        names = sorted(self.client.usage()["served_models"])
-        return names, [n for n in names if n and not same_model(self.info["model"], n)]
+        """(every model name the endpoint replied as, those that are not the one asked for)."""
+        names = sorted(n for n in self.client.usage()["served_models"] if n)
+        return names, [n for n in names if not same_model(self.info["model"], n)]
 
     def describe(self) -> dict[str, Any]:
-        """The arguments; once replies came, the names they gave (the runner records the entry again after
-        generating)."""
         names, mismatch = self.served()
         served = {"served_model": names, "served_model_mismatch": mismatch} if names else {}
         return with_warnings({"name": self.name, "fingerprint": None, **self.info, **served})
@@ -112,14 +111,28 @@ class OpenAIChatBackend:
             "temperature": 0.0,
             **{api: generation[key] for key, api in REQUEST_KEYS.items() if key in generation},
         }
-        requests = [JudgeRequest(item.sample_id, item.payload["messages"], params) for item in batch]
-        outcomes = self.client.run(requests, desc="model")
+        outputs = run_sync(self._generate(batch, params))
         self._warn_mismatch()
-        return [GenerationOutput(o.key, o.text if o.ok else None, None if o.ok else f"API call failed: {o.error}")
-                for o in outcomes]  # fmt: skip
+        return outputs
 
     def usage(self) -> dict[str, Any]:
         return self.client.usage()
+
+    async def _generate(self, batch: list[PreparedInput], params: dict[str, Any]) -> list[GenerationOutput]:
+        async with self.client.session() as session:
+            return list(await asyncio.gather(*(_answer(session, item, params) for item in batch)))
+
+
+async def _answer(session: ChatSession, item: PreparedInput, params: dict[str, Any]) -> GenerationOutput:
+    try:
+        reply = await session.complete(item.payload["messages"], params)
+    except CallFailed as exc:
+        return GenerationOutput(item.sample_id, None, f"API call failed: {exc}")
+    if not reply.text.strip():
+        return GenerationOutput(
+            item.sample_id, None, f"API call failed: empty reply (finish_reason {reply.finish_reason})"
+        )
+    return GenerationOutput(item.sample_id, reply.text, None)
 
 
 @MODELS.register("openai")
@@ -135,14 +148,14 @@ def openai_chat(
 ) -> OpenAIChatBackend:
     if not model:
         raise UsageError("the openai backend needs --model-args model=NAME[,base_url=URL,api_key_env=VAR]")
-    config = JudgeConfig(
+    config = ClientConfig(
         model=model,
         base_url=base_url,
         api_key_env=api_key_env,
         concurrency=int(concurrency),
         max_attempts=int(max_attempts),
         timeout=float(timeout),
-        max_parse_attempts=1,
     )
-    info = {"model": model, "base_url": base_url, "api_key_env": api_key_env}
-    return OpenAIChatBackend(OpenAIJudge(config, cache=None), ChatPreprocessor(int(jpeg_quality), detail), info)
+    client = ChatClient(config, key_hint="name another with --model-args api_key_env=VAR, or give base_url=URL")
+    info = {"model": model, "base_url": safe_url(base_url), "api_key_env": api_key_env}
+    return OpenAIChatBackend(client, ChatPreprocessor(int(jpeg_quality), detail), info)

@@ -14,21 +14,33 @@ Usage::
         assert server.count == 4
 
 API:
-- `JudgeServer(rule=echo_rule, *, latency=0.0, max_requests=100_000, fault_rule=None, served_model=None)`: a
-  context manager; on entry it serves `POST {url}/chat/completions` on 127.0.0.1 (a free port) from a thread, on
-  exit it stops. `url` is the base URL to give the client (ends in `/v1`). Each request sleeps `latency` seconds,
-  then answers `rule(messages)` as a `chat.completion` with `usage` (prompt tokens = prompt characters // 4,
-  completion tokens = reply characters // 4, at least 1) and `model` = the requested model, or `served_model`
-  when given (an endpoint serving another model than asked for). Requests beyond `max_requests` get HTTP 503.
+- `JudgeServer(rule=echo_rule, *, latency=0.0, max_requests=100_000, fault_rule=None, served_model=None,
+  keepalive_timeout=10.0,
+  framing="length", gzip=False, tls=None)`: a context manager; on entry it serves `POST .../chat/completions`
+  (any path ending so, query ignored, absolute-form targets as a proxy sends them included) on 127.0.0.1 (a free
+  port) from a thread, on exit it stops. `url` is the base URL to give the client (ends in `/v1`). Each request
+  sleeps `latency` seconds, then answers `rule(messages)` as a `chat.completion` with `usage` (prompt tokens =
+  prompt characters // 4, completion tokens = reply characters // 4, at least 1) and `model` = the requested model,
+  or `served_model` when given (an endpoint serving another model than asked for). Requests beyond `max_requests`
+  get HTTP 503. A connection on which no request arrives for `keepalive_timeout` seconds is closed by the server
+  without a reply (an idle kept-alive one, but also a new one whose client is too slow to send). Replies
+  are framed by Content-Length (`framing="length"`), chunked transfer coding (`"chunked"`) or connection close
+  (`"close"`), gzip-compressed with `gzip=True`; `tls=(certfile, keyfile)` serves https.
 - Faults: `inject(fault, times=1)` queues a fault for the next `times` requests (FIFO, one fault per request);
   `fault_rule` (constructor or attribute) is `(messages, n) -> Fault | None` for faults chosen by prompt (n = the
   1-based count of requests with these messages). `Fault.rate_limit(retry_after)` = 429 with a `Retry-After`
   header (None: no header), `Fault.server_error(status=500)`, `Fault.delay(seconds)` = a slow reply (then the
   normal answer), `Fault.malformed_body()` = HTTP 200 with a body that is not JSON, `Fault.empty_content()` =
-  a valid completion whose content is "", `Fault.reply(text)` = a valid completion with this text.
+  a valid completion whose content is "", `Fault.reply(text)` = a valid completion with this text,
+  `Fault.disconnect()` = the connection closed without a reply.
 - Inspection: `count` (requests received), `requests` (their JSON bodies), `auth_headers` (Authorization values,
-  to check what key the client sent), `counts_by_prompt()` (last user message -> number of requests),
-  `max_in_flight` (the most requests served at once).
+  to check what key the client sent), `headers` (each request's headers, lower-case names), `paths` (request
+  targets), `counts_by_prompt()` (last user message -> number of requests), `max_in_flight` (the most requests
+  served at once), `events` (("start" | "end", last user message) in the order they happened), `connections`
+  (connections accepted).
+- In its own process (benchmarks): `python -m tests.support.judge_server --rule autodq --latency 0.05` prints its
+  URL on a line, serves until its standard input closes, then prints one JSON line: requests, max_in_flight,
+  connections and the CPU seconds the server used.
 - `autodq_rule`: the deterministic DREAM-1K AutoDQ judge used by the DREAM-1K tests and benchmarks/judge.py
   (its rule is in its docstring).
 - `judge_server` (a pytest fixture factory): `from tests.support.judge_server import judge_server_fixture  # noqa:
@@ -38,9 +50,13 @@ API:
 
 from __future__ import annotations
 
+import argparse
 import ast
+import gzip
 import json
 import re
+import ssl
+import sys
 import threading
 import time
 from collections import Counter, deque
@@ -48,6 +64,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -136,6 +153,10 @@ class Fault:
     def reply(text: str) -> Fault:
         return Fault("reply", text=text)
 
+    @staticmethod
+    def disconnect() -> Fault:
+        return Fault("disconnect")
+
 
 def _prompt_of(messages: list[dict[str, Any]]) -> str:
     return str(messages[-1].get("content", "")) if messages else ""
@@ -152,14 +173,27 @@ class JudgeServer:
         max_requests: int = 100_000,
         fault_rule: Callable[[list[dict[str, Any]], int], Fault | None] | None = None,
         served_model: str | None = None,
+        keepalive_timeout: float = 10.0,
+        framing: str = "length",
+        gzip: bool = False,
+        tls: tuple[str, str] | None = None,
     ):
+        assert framing in ("length", "chunked", "close"), framing
         self.rule = rule
         self.served_model = served_model
         self.latency = latency
         self.max_requests = max_requests
         self.fault_rule = fault_rule
+        self.keepalive_timeout = keepalive_timeout
+        self.framing = framing
+        self.gzip = gzip
+        self.tls = tls
         self.requests: list[dict[str, Any]] = []
         self.auth_headers: list[str] = []
+        self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []
+        self.events: list[tuple[str, str]] = []
+        self.connections = 0
         self._faults: deque[Fault] = deque()
         self._per_prompt: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -170,9 +204,13 @@ class JudgeServer:
 
     # ---- control ----
     @property
-    def url(self) -> str:
+    def port(self) -> int:
         assert self._httpd is not None, "server not started"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        return self._httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/v1"
 
     @property
     def count(self) -> int:
@@ -192,7 +230,12 @@ class JudgeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
-            timeout = 10
+            timeout = server.keepalive_timeout
+
+            def setup(self) -> None:
+                super().setup()
+                with server._lock:
+                    server.connections += 1
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -208,22 +251,40 @@ class JudgeServer:
                 except json.JSONDecodeError:
                     self._send(400, {"error": {"message": "invalid JSON"}})
                     return
-                if not self.path.rstrip("/").endswith("/chat/completions"):
+                if not urlsplit(self.path).path.rstrip("/").endswith("/chat/completions"):
                     self._send(404, {"error": {"message": f"no route {self.path}"}})
                     return
                 server._handle(self, body)
 
             def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                if server.gzip:
+                    data = gzip.compress(data)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
+                if server.gzip:
+                    self.send_header("Content-Encoding", "gzip")
+                if server.framing == "length":
+                    self.send_header("Content-Length", str(len(data)))
+                elif server.framing == "chunked":
+                    self.send_header("Transfer-Encoding", "chunked")
+                    half = len(data) // 2
+                    data = (
+                        b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in (data[:half], data[half:]) if c) + b"0\r\n\r\n"
+                    )
+                else:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
 
         httpd = _Server(("127.0.0.1", 0), Handler)
+        if self.tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
@@ -243,14 +304,17 @@ class JudgeServer:
 
     # ---- serving ----
     def _handle(self, handler: Any, body: dict[str, Any]) -> None:
+        prompt = _prompt_of(body.get("messages") or [])
         with self._lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            self.events.append(("start", prompt))
         try:
             self._answer(handler, body)
         finally:
             with self._lock:
                 self._in_flight -= 1
+                self.events.append(("end", prompt))
 
     def _answer(self, handler: Any, body: dict[str, Any]) -> None:
         messages = body.get("messages") or []
@@ -258,6 +322,8 @@ class JudgeServer:
         with self._lock:
             self.requests.append(body)
             self.auth_headers.append(handler.headers.get("Authorization", ""))
+            self.headers.append({k.lower(): v for k, v in handler.headers.items()})
+            self.paths.append(handler.path)
             self._per_prompt[prompt] += 1
             n_prompt = self._per_prompt[prompt]
             over = len(self.requests) > self.max_requests
@@ -275,6 +341,9 @@ class JudgeServer:
         if fault is not None and fault.kind == "status":
             headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
             handler._send(fault.status, {"error": {"message": f"injected {fault.status}"}}, headers)
+            return
+        if fault is not None and fault.kind == "disconnect":
+            handler.close_connection = True
             return
         if fault is not None and fault.kind == "malformed":
             handler._send(200, b'{"id": "chatcmpl-x", "choices": [{"message": ')
@@ -299,6 +368,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256  # the default backlog of 5 refuses connections under concurrency
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up is no server error
+            super().handle_error(request, client_address)
+
 
 @pytest.fixture(name="judge_server")
 def judge_server_fixture() -> Iterator[Callable[..., JudgeServer]]:
@@ -313,3 +386,24 @@ def judge_server_fixture() -> Iterator[Callable[..., JudgeServer]]:
     yield make
     for server in started:
         server.stop()
+
+
+RULES: dict[str, Rule] = {"autodq": autodq_rule, "echo": echo_rule}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve in this process until standard input closes (see the module docstring)."""
+    ap = argparse.ArgumentParser(description="the loopback judge server, in its own process")
+    ap.add_argument("--rule", choices=sorted(RULES), default="echo")
+    ap.add_argument("--latency", type=float, default=0.0)
+    args = ap.parse_args(argv)
+    with JudgeServer(RULES[args.rule], latency=args.latency) as server:
+        print(server.url, flush=True)
+        sys.stdin.read()
+        stats = {"requests": server.count, "max_in_flight": server.max_in_flight, "connections": server.connections}
+    print(json.dumps({**stats, "cpu_s": round(time.process_time(), 3)}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

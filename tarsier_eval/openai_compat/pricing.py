@@ -1,8 +1,9 @@
-"""Estimated judge cost: USD per million prompt / completion tokens, by model name.
+"""Estimated cost of a chat endpoint (judge or model under test): USD per million prompt / completion tokens.
 
 List prices of OpenAI (platform.openai.com/pricing, standard tier, as of 2025); Azure deployments of the same
 models cost the same. The table is an estimate for budgets and manifests, not a bill: override it with
-`--judge-price-input/--judge-price-output` (USD per 1M tokens), e.g. for a local vLLM server (price 0).
+`ClientConfig.price_override` (for the judge `--judge-price-input/--judge-price-output`, USD per 1M tokens), e.g.
+0 for a local vLLM server.
 A model not in the table costs 0 and `usage()` says its price is unknown.
 """
 
