@@ -64,7 +64,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
                       ("loader_options", "loader_options")):  # fmt: skip
         if getattr(args, flag) is not None:
             given[key] = parse_kv(getattr(args, flag))
-    for key in ("data_root", "limit", "workers", "seed"):
+    for key in ("data_root", "limit", "workers", "seed", "protocol"):
         if getattr(args, key) is not None:
             given[key] = getattr(args, key)
     if args.batch_size is not None:
@@ -190,12 +190,22 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from tarsier_eval.judges.commands import judge_from_args
+
+    if args.protocols is not None:
+        if args.protocols != "all" or args.protocol or args.output:
+            raise UsageError("--protocols takes 'all', and goes without --protocol and --output")
+        from tarsier_eval.runner.config import RunConfig
+        from tarsier_eval.runner.sensitivity import sensitivity
+
+        config = RunConfig(tasks=[args.task], data_root=args.data_root, score_options=parse_kv(args.score_options),
+                           loader_options=parse_kv(args.loader_options), seed=args.seed)  # fmt: skip
+        return sensitivity(args.task, Path(args.predictions), config, judge_from_args(args), args.on_duplicate)
     from tarsier_eval.runner.score_only import score_predictions
 
     return score_predictions(args.task, Path(args.predictions), Path(args.output) if args.output else None,
                              data_root=args.data_root, options=parse_kv(args.score_options), seed=args.seed,
                              loader_options=parse_kv(args.loader_options), judge=judge_from_args(args),
-                             on_duplicate=args.on_duplicate, argv=sys.argv)  # fmt: skip
+                             on_duplicate=args.on_duplicate, argv=sys.argv, protocol=args.protocol)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -243,6 +253,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--score-options", help="scorer option overrides: key=v (every task) or task.key=v")
     run.add_argument("--loader-options", help="loader option overrides, e.g. videomme.subtitles=true")
     run.add_argument("--seed", type=int, help="seed of scorers' official random fallbacks (default 0)")
+    run.add_argument(
+        "--protocol",
+        help="scoring protocol per task: NAME, or task=NAME,... (default: each task's "
+        "paper protocol); recorded in the manifest and scores",
+    )
     run.add_argument("--frame-cache", metavar="DIR", help="reuse decoded, resized frames stored in DIR (optional)")
     run.add_argument("--frame-cache-size", help="bound of --frame-cache (default 50G); least recently used go first")
     add_judge_arguments(run)
@@ -271,6 +286,17 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--score-options", default="", help="scorer option overrides, e.g. strict=true")
     score.add_argument("--loader-options", default="", help="loader option overrides, e.g. subtitles=true")
     score.add_argument("--seed", type=int, default=0)
+    score.add_argument(
+        "--protocol",
+        help="scoring protocol: NAME (official, tarsier, lmms-eval, paper...; default "
+        "paper) for the task; `tarsier-eval tasks --verbose` lists each task's",
+    )
+    score.add_argument(
+        "--protocols",
+        metavar="all",
+        help="score under every protocol of the task and print the "
+        "differences (headline, counts, items whose verdict changes)",
+    )
     score.add_argument(
         "--on-duplicate",
         choices=("error", "first", "last"),

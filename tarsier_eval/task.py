@@ -9,11 +9,12 @@ from typing import Any, Literal
 import yaml
 
 from tarsier_eval.errors import ConfigError
+from tarsier_eval.protocols import parse_protocols
 
 TaskStatus = Literal["implemented", "planned"]
 _TOP_KEYS = {
     "name", "benchmark", "status", "version", "description", "paper_table", "data", "loader", "prompt", "video",
-    "generation", "parser", "scorer", "headline", "metric", "notes",
+    "generation", "parser", "scorer", "headline", "metric", "notes", "protocols",
 }  # fmt: skip
 
 
@@ -69,6 +70,7 @@ class TaskSpec:
     video: VideoSettings = field(default_factory=VideoSettings)
     generation: dict[str, Any] = field(default_factory=dict)
     paper_table: str | None = None
+    protocols: dict[str, Any] = field(default_factory=dict)  # name -> tarsier_eval.protocols.Protocol
     notes: str = ""
     builtin_data: bool = False
 
@@ -134,6 +136,7 @@ def parse_task(raw: dict[str, Any], path: Path) -> TaskSpec:
         paper_table=str(raw["paper_table"]) if raw.get("paper_table") is not None else None,
         notes=str(raw.get("notes", "")).strip(),
         builtin_data=bool(data.get("builtin", False)),
+        protocols=parse_protocols(raw.get("protocols"), f"{path}", _mechanism),
     )
     if spec.path.stem != spec.name:
         raise ConfigError(f"{path}: file name must be '{spec.name}.yaml'")

@@ -12,10 +12,11 @@ from tarsier_eval.data.files import task_data_root
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.data.sample import LoadResult, Sample
 from tarsier_eval.errors import UsageError
-from tarsier_eval.registry import MODELS, resolve_tasks
+from tarsier_eval.protocols import Resolved
+from tarsier_eval.registry import MODELS
 from tarsier_eval.rundir import INCOMPLETE, Manifest, SampleRow, ScoresFile, TaskEntry, TaskRecord, write_samples
 from tarsier_eval.runner import lifecycle
-from tarsier_eval.runner.config import RunConfig
+from tarsier_eval.runner.config import RunConfig, task_specs
 from tarsier_eval.runner.dist import DistContext, init_from_env
 from tarsier_eval.runner.fingerprint import run_fingerprint, task_fingerprint
 from tarsier_eval.runner.provenance import new_run_id, now_iso, redact
@@ -101,24 +102,25 @@ def finalize(run_dir: Path, config: RunConfig, judge: Any = None) -> int:
     """Score every task from the shard files and write samples.jsonl, scores.json and the final manifest.
 
     Exit code 1 when samples failed or the run is incomplete (shards that never finished, named)."""
-    specs = resolve_tasks(config.tasks)
+    tasks = task_specs(config)
     loads = TaskLoads(config)
     with lifecycle.locked(run_dir):
         manifest = Manifest.read(run_dir)
         lifecycle.settle(manifest)
     all_scores: list[TaskScores] = []
     rows: list[SampleRow] = []
-    for spec in specs:
+    for spec, protocol in tasks:
         _, loaded = loads(spec)
         records, problems = read_shard_records(run_dir / "shards" / spec.name)
         for problem in problems:
             print(f"warning: {spec.name}: {problem}", file=sys.stderr)
         predictions = latest_predictions(records)
         scores = score_loaded(spec, loaded, predictions, config, judge)
+        scores.protocol = protocol.label
         all_scores.append(scores)
         rows.extend(sample_rows(loaded.samples, scores, predictions, loaded))
         record = manifest.tasks.get(spec.name) or TaskRecord(spec.version, loaded.files)
-        record.extra = scores.extra
+        record.extra, record.protocol = scores.extra, protocol.label
         manifest.tasks[spec.name] = record
     write_samples(run_dir / "samples.jsonl", rows)
     ScoresFile(run_dir.name, {s.task: task_entry(s) for s in all_scores}).write(run_dir / "scores.json")
@@ -147,14 +149,15 @@ def index_finished_run(run_dir: Path) -> None:
         print(f"warning: could not index {run_dir}: {exc}", file=sys.stderr)
 
 
-def fingerprint_of(specs: list[TaskSpec], loads: TaskLoads, config: RunConfig, backend: Any) -> dict[str, Any]:
+def fingerprint_of(tasks: list[tuple[TaskSpec, Resolved]], loads: TaskLoads, config: RunConfig,
+                   backend: Any) -> dict[str, Any]:  # fmt: skip
     """The run fingerprint of this invocation's settings (runner/fingerprint.py)."""
     preprocess = backend.preprocessor({})
-    tasks = {}
-    for spec in specs:
+    out = {}
+    for spec, protocol in tasks:
         video = {**asdict(preprocess.video_settings(spec.video)), "profile": preprocess.media_profile}
-        tasks[spec.name] = task_fingerprint(spec, loads(spec)[1], config, video)
-    return run_fingerprint(config, backend.describe(), tasks)
+        out[spec.name] = {"protocol": protocol.key, **task_fingerprint(spec, loads(spec)[1], config, video)}
+    return run_fingerprint(config, backend.describe(), out)
 
 
 def model_entry(config: RunConfig, backend: Any) -> dict[str, Any]:
@@ -162,13 +165,14 @@ def model_entry(config: RunConfig, backend: Any) -> dict[str, Any]:
     return {**backend.describe(), "args": redact(config.model_args)}
 
 
-def _open(ctx: DistContext, run_dir: Path, specs: list[TaskSpec], loads: TaskLoads, config: RunConfig, backend: Any,
+def _open(ctx: DistContext, run_dir: Path, tasks: list[tuple[TaskSpec, Resolved]], loads: TaskLoads,
+          config: RunConfig, backend: Any,
           argv: list[str], kind: str, shard: tuple[int, int] | None, allowed: list[str]):  # fmt: skip
     """Create or join the run on the process that owns the manifest; its error stops every rank."""
     invocation, error = None, None
     if ctx.is_main or shard is not None:
         try:
-            fingerprint = fingerprint_of(specs, loads, config, backend)
+            fingerprint = fingerprint_of(tasks, loads, config, backend)
             world = shard[1] if shard else ctx.world_size
             invocation = lifecycle.begin(run_dir, config, fingerprint, model_entry(config, backend), argv, kind=kind,
                                          shard=shard, world_size=world, allowed=allowed)  # fmt: skip
@@ -187,7 +191,8 @@ def run(config: RunConfig, argv: list[str], output: Path, *, run_id: str | None 
     """`tarsier-eval run`: every rank generates its part; rank 0 (or `merge`, with --shard) scores."""
     from tarsier_eval.runner.generate import generate_tasks
 
-    specs = resolve_tasks(config.tasks)
+    tasks = task_specs(config)
+    specs = [spec for spec, _ in tasks]
     ctx = init_from_env()
     try:
         if resume is not None:
@@ -198,7 +203,7 @@ def run(config: RunConfig, argv: list[str], output: Path, *, run_id: str | None 
         kind = "resume" if resume is not None else "shard" if shard is not None else "start"
         loads = TaskLoads(config)
         backend = MODELS.get(config.model)(**config.model_args)  # the weights load once decoding has started
-        invocation = _open(ctx, run_dir, specs, loads, config, backend, argv, kind, shard, allowed or [])
+        invocation = _open(ctx, run_dir, tasks, loads, config, backend, argv, kind, shard, allowed or [])
         ctx.barrier()
         generate_tasks(specs, loads, config, backend, run_dir, ctx, shard)
         ctx.barrier()

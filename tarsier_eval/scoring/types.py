@@ -68,6 +68,7 @@ class TaskScores:
     samples: list[SampleResult]
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    protocol: str | None = None  # e.g. "paper=tarsier@1": the scoring protocol applied
 
     def counts(self) -> dict[str, int]:
         statuses = [s.status for s in self.samples]
@@ -102,6 +103,7 @@ class TaskScores:
             **self.counts(),
             "notes": self.notes,
             **({"extra": self.extra} if self.extra else {}),
+            **({"protocol": self.protocol} if self.protocol else {}),
         }
 
     def sample_records(self) -> list[dict[str, Any]]:
