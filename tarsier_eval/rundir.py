@@ -42,12 +42,23 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def dumps(data: Any, **kw: Any) -> str:
+    """JSON that can be written as UTF-8: readable text, but escaped where it holds a lone surrogate (a model or
+    judge reply can: Python's literal_eval of "\\ud83d" makes one), so a write never fails on what was read."""
+    text = json.dumps(data, ensure_ascii=False, default=str, **kw)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(data, ensure_ascii=True, default=str, **kw)
+    return text
+
+
 def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    atomic_write_text(path, dumps(data, indent=2) + "\n")
 
 
 def atomic_write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows))
+    atomic_write_text(path, "".join(dumps(r) + "\n" for r in rows))
 
 
 def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:

@@ -144,11 +144,11 @@ def cmd_gate(args: argparse.Namespace) -> int:
     checks, text = [], ""
     if args.baseline:  # with --against too, both gates run and both must pass
         base = resolve_runs(args.baseline, args.results_root)
-        checks += gate_runs(base, cand, cfg)
+        checks += gate_runs(base, cand, cfg, args.allow_protocol_mismatch)
         text += to_markdown(checks, f"{cand.run_id} vs baseline {base.run_id}", "baseline")
     if args.against:
         model = args.against.split(":", 1)[1]
-        against = gate_reference(cand, load_reference(), model, cfg)
+        against = gate_reference(cand, load_reference(), model, cfg, args.allow_protocol_mismatch)
         checks += against
         text += to_markdown(against, f"{cand.run_id} vs published {model}", "published")
     sys.stdout.write(text)
@@ -253,6 +253,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--baseline", metavar="RUN")
     p.add_argument("--against", metavar="reference:MODEL", help="e.g. reference:tarsier2-7b")
     p.add_argument("--config", type=Path, help="gates.yaml with tolerances (default: tolerance 1 point)")
+    p.add_argument(
+        "--allow-protocol-mismatch",
+        action="store_true",
+        help="compare tasks scored under different protocols anyway (noted in the output)",
+    )
     p.add_argument("--output", type=Path, help="also append the Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)")
 
     p = add("compare", cmd_compare, "List the samples of a task whose correctness flipped between two runs.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tarsier_eval.report.comparable import between_runs
 from tarsier_eval.report.page import correctness
 from tarsier_eval.report.runs import Run
 
@@ -36,9 +37,11 @@ def to_markdown(a: Run, b: Run, task: str, rows: list[dict[str, Any]]) -> str:
         return str(x if x is not None else "").replace("|", "\\|").replace("\n", " ")
 
     lost = sum(r["a"] == "correct" for r in rows)
+    gap = between_runs(a, b, task)
     lines = [
         f"## {task}: {a.run_id} → {b.run_id}",
         "",
+        *([f"**Warning**: {b.run_id}: {gap}: verdicts may flip because the scoring rules differ.", ""] if gap else []),
         f"{len(rows)} flipped: {lost} lost (correct in A), {len(rows) - lost} changed otherwise.",
         "",
         "| sample | subset | A | B | response A | response B |",

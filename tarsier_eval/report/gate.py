@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from tarsier_eval.errors import ConfigError, UsageError
+from tarsier_eval.report.comparable import against_paper, between_runs
 from tarsier_eval.report.reference import Reference
 from tarsier_eval.report.runs import Run
 from tarsier_eval.report.stats import N_BOOT, mean_scale, paired_bootstrap_ci
@@ -150,11 +151,22 @@ def _refuse_incomplete(*runs: Run) -> list[Check]:
             for r in runs if (why := _incomplete(r))]  # fmt: skip
 
 
-def gate_runs(base: Run, cand: Run, cfg: GateConfig) -> list[Check]:
+def _protocol_checks(gaps: list[str], allow: bool) -> list[Check]:
+    """A failed check per task whose two sides were scored under different protocols (passed, noted, with
+    `allow`): such numbers do not measure the same thing (docs/protocols.md)."""
+    reason = "protocol mismatch" + (" (allowed by --allow-protocol-mismatch)" if allow else "")
+    return [Check(g.split(" ", 1)[0], "*", "protocol", None, None, 0.0, passed=allow, reason=f"{reason}: {g}")
+            for g in gaps]  # fmt: skip
+
+
+def gate_runs(base: Run, cand: Run, cfg: GateConfig, allow_protocol_mismatch: bool = False) -> list[Check]:
     """One check per (task, subset, metric): the headline in "overall" unless gates.yaml lists others."""
     if not set(base.scores) & set(cand.scores):
         raise UsageError(f"runs {base.run_id} and {cand.run_id} share no task")
     checks = _refuse_incomplete(base, cand)
+    shared = sorted(set(base.scores) & set(cand.scores))
+    gaps = [g for t in shared if (g := between_runs(base, cand, t))]
+    checks += _protocol_checks(gaps, allow_protocol_mismatch)
     for task in sorted(base.scores):
         tcfg = cfg.tasks.get(task, {})
         metrics = tcfg.get("metrics") or [base.scores[task].headline]
@@ -164,9 +176,13 @@ def gate_runs(base: Run, cand: Run, cfg: GateConfig) -> list[Check]:
     return checks
 
 
-def gate_reference(cand: Run, ref: Reference, model: str, cfg: GateConfig) -> list[Check]:
+def gate_reference(
+    cand: Run, ref: Reference, model: str, cfg: GateConfig, allow_protocol_mismatch: bool = False
+) -> list[Check]:
     """Every published number of `model` (e.g. tarsier2-7b) that the run has, within the reference tolerance."""
     checks = _refuse_incomplete(cand)
+    tasks = sorted({p.task for p in ref.published(model) if p.task in cand.scores})
+    checks += _protocol_checks([g for t in tasks if (g := against_paper(cand, t))], allow_protocol_mismatch)
     for pub in ref.published(model):
         if pub.task not in cand.scores:
             continue
@@ -180,7 +196,7 @@ def gate_reference(cand: Run, ref: Reference, model: str, cfg: GateConfig) -> li
             c.passed = abs(got - pub.value) <= tol
             c.reason = "" if c.passed else "differs from the published number beyond tolerance"
         checks.append(c)
-    if not [c for c in checks if c.task != "*"]:
+    if not [c for c in checks if c.subset != "*"]:
         raise UsageError(f"run {cand.run_id} has no task with a published number for {model!r}")
     return checks
 

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from tarsier_eval.errors import UsageError
+from tarsier_eval.report.comparable import against_paper
 from tarsier_eval.report.reference import Benchmark, Cell, Column, MarkRule, Reference, Row, Table
 from tarsier_eval.report.runs import Run
 
@@ -95,6 +96,22 @@ def run_row(run: Run, table: Table, ref: Reference, group: str) -> Row:
     return Row(model=run_label(run, ref), group=group, values=values, kind="run")
 
 
+WARNING_MARKS = "‡§"
+
+
+def warning_notes(runs: list[Run], rows: list[Row], tasks: set[str], with_reference: bool) -> list[str]:
+    """Marks on run rows whose numbers carry a warning (‡: the run is incomplete, changed settings, loaded a model
+    not strictly...; §: a task scored under another protocol than the published numbers), and their notes."""
+    notes = []
+    for run, row in zip(runs, rows, strict=True):
+        for flag in run.flags:
+            notes.append(f"‡ {row.label}: {flag}")
+        gaps = [g for t in sorted(tasks) if t in run.scores and (g := against_paper(run, t))] if with_reference else []
+        notes += [f"§ {row.label}: {gap}; the numbers do not compare" for gap in gaps]
+        row.mark += ("‡" if run.flags else "") + ("§" if gaps else "")
+    return notes
+
+
 def competes(row: Row, part: str) -> bool:
     cell = row.values.get(part)
     return (
@@ -104,6 +121,7 @@ def competes(row: Row, part: str) -> bool:
         and row.group != "human"
         and not row.grey
         and not cell.grey
+        and not set(row.mark) & set(WARNING_MARKS)
     )
 
 
@@ -213,13 +231,17 @@ def build_view(
         raise UsageError(f"unknown layout {layout!r}; one of {', '.join(LAYOUTS)}")
     if layout == "summary":
         columns, rows, notes = _summary(ref, runs, with_reference, run_group or "small")
+        tasks = {m["task"] for parts in ref.mapping.values() for m in parts.values()}
+        notes += warning_notes(runs, [r for r in rows if r.kind == "run"], tasks, with_reference)
         table = Table("summary", 0, "", columns, rows, SUMMARY_MARKS, {"proprietary": "", "small": ""})
         caption = "Tarsier2-7B vs previous SOTA at 7B scale vs GPT-4o (Figure 1; means of sub-metrics)."
         number = None
     else:
         table, notes = ref.tables[layout], []
         group = run_group or table.run_group
-        rows = (list(table.rows) if with_reference else []) + [run_row(r, table, ref, group) for r in runs]
+        run_rows = [run_row(r, table, ref, group) for r in runs]
+        notes += warning_notes(runs, run_rows, {ref.mapping[table.key][p]["task"] for p in table.parts}, with_reference)
+        rows = (list(table.rows) if with_reference else []) + run_rows
         order = list(dict.fromkeys(r.group for r in rows))  # runs close their group, as the paper places Tarsier2-7B
         rows = [r for g in order for r in rows if r.group == g]
         caption, number = table.caption, table.number

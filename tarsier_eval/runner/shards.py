@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from tarsier_eval.rundir import ShardRecord
+from tarsier_eval.rundir import ShardRecord, dumps
 from tarsier_eval.scoring.types import Prediction
 
 
@@ -30,7 +30,7 @@ class ShardWriter:
     def write(self, records: list[ShardRecord]) -> None:
         if not records:
             return
-        payload = b"".join(json.dumps(r.to_json(), ensure_ascii=False).encode() + b"\n" for r in records)
+        payload = b"".join(dumps(r.to_json()).encode() + b"\n" for r in records)
         self._fh.write(payload)
         self._fh.flush()
         os.fsync(self._fh.fileno())

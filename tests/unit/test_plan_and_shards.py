@@ -66,3 +66,17 @@ def test_errors_are_retried_and_successes_win(tmp_path: Path):
     preds = latest_predictions(records)
     assert preds["a"].response == "A" and preds["a"].error is None
     assert preds["c"].error == "cannot decode"
+
+
+def test_lone_surrogates_are_written_escaped_and_read_back(tmp_path: Path):
+    """A reply holding a lone surrogate (literal_eval of "\\ud83d" makes one) must not fail the write."""
+    from tarsier_eval.rundir import SampleRow, read_samples, write_samples
+
+    text = "a \ud83d b"
+    with ShardWriter(tmp_path / "rank0-of1.jsonl") as writer:
+        writer.write([ShardRecord("s", text)])
+    records, problems = read_shard_records(tmp_path)
+    assert not problems and records[0].response == text
+    write_samples(tmp_path / "samples.jsonl", [SampleRow("s", "t", response=text, parsed=["é", text])])
+    row = read_samples(tmp_path / "samples.jsonl")[0]
+    assert row.response == text and row.parsed == ["é", text]

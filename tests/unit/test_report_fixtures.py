@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.protocols import resolve
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction, TaskScores
@@ -43,6 +44,8 @@ def write_run(
         "status": "complete",
     }
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    for t in scores:  # as a run records it: the task's default (paper) protocol
+        t.protocol = t.protocol or resolve(get_task(t.task), None).label
     (run_dir / "scores.json").write_text(json.dumps({"run_id": run_id, "tasks": {t.task: t.to_json() for t in scores}}))
     with (run_dir / "samples.jsonl").open("w") as f:
         for rec in samples or []:
