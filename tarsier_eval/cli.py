@@ -50,7 +50,7 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return index, total
 
 
-RUN_DEFAULTS = {"model": "tiny-qwen2vl", "batch_size": "1", "workers": 2, "seed": 0}
+RUN_DEFAULTS = {"model": "tiny-qwen2vl", "batch_size": "1", "seed": 0}
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -78,9 +78,10 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
 
 def _run_config(args: argparse.Namespace):
     from tarsier_eval.runner.config import RunConfig
+    from tarsier_eval.runner.dist import default_workers
 
     batch_size, auto = parse_batch_size(RUN_DEFAULTS["batch_size"])
-    defaults = {"model": RUN_DEFAULTS["model"], "workers": RUN_DEFAULTS["workers"], "seed": RUN_DEFAULTS["seed"],
+    defaults = {"model": RUN_DEFAULTS["model"], "workers": default_workers(), "seed": RUN_DEFAULTS["seed"],
                 "batch_size": batch_size, "auto_batch": auto}  # fmt: skip
     return RunConfig(tasks=[t.strip() for t in args.tasks.split(",") if t.strip()], **{**defaults, **_settings(args)})
 
@@ -248,7 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size",
         help="samples per generate call (default 1), or auto[:N] (start at N, default 8; halves on OOM)",
     )
-    run.add_argument("--workers", type=int, help="DataLoader workers decoding video ahead of the model (default 2)")
+    run.add_argument(
+        "--workers",
+        type=int,
+        help="DataLoader workers decoding video ahead of the model (default: min(2, cores per rank - 1))",
+    )
     run.add_argument("--gen-kwargs", help="generation overrides, e.g. max_new_tokens=64")
     run.add_argument("--score-options", help="scorer option overrides: key=v (every task) or task.key=v")
     run.add_argument("--loader-options", help="loader option overrides, e.g. videomme.subtitles=true")

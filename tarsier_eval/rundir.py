@@ -215,6 +215,7 @@ class Invocation:
     pid: int | None = None
     allowed_changes: list[str] = field(default_factory=list)
     finished: str | None = None
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)  # task -> decode/wait/generate seconds...
 
 
 @dataclass

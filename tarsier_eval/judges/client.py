@@ -83,14 +83,23 @@ class OpenAIJudge:
                 "deduplicated": c.deduplicated, "failures": c.failures, "retries": transport.pop("retries"),
                 "parse_retries": c.parse_retries, **transport}  # fmt: skip
 
+    def _progress(self) -> dict[str, str]:
+        """What the judge bar shows beside its count: calls made, cache hits, cost so far and budget left."""
+        usage, budget = self.client.meter.usage, self.client.config.budget_usd
+        shown = {"calls": str(usage.calls), "cached": str(self._counts.cache_hits), "cost": f"${usage.spent_usd:.4f}"}
+        if budget is not None:
+            shown["budget_left"] = f"${max(0.0, budget - usage.spent_usd):.4f}"
+        return shown
+
     # ---- internals ------------------------------------------------------------------------------------------
     async def _run(self, requests: list[JudgeRequest], desc: str, follow_ups: bool) -> Pairs:
-        bar = tqdm(total=len(requests), desc=desc, unit="req", disable=None)
+        bar = tqdm(total=len(requests), desc=desc, unit="req", disable=None, mininterval=1.0)
         shared: dict[str, asyncio.Future[JudgeOutcome]] = {}
         async with self.client.session() as session:
 
             async def answer(req: JudgeRequest) -> JudgeOutcome:
                 outcome = await self._answer(session, shared, req)
+                bar.set_postfix(self._progress(), refresh=False)
                 bar.update(1)
                 return outcome
 

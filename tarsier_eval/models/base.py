@@ -20,6 +20,7 @@ class PreparedInput:
     num_frames: int = 0
     error: str | None = None
     frames_cached: bool = False  # the frames came from the frame cache (no decoding)
+    prepare_s: float = 0.0  # seconds spent decoding and preprocessing it (in its DataLoader worker)
 
 
 @dataclass

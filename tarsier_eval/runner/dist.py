@@ -66,3 +66,20 @@ def init_from_env(timeout_minutes: int = 180) -> DistContext:
         torch.cuda.set_device(local_rank)
     dist.init_process_group(backend=backend, timeout=timedelta(minutes=timeout_minutes))
     return DistContext(dist.get_rank(), dist.get_world_size(), local_rank, True)
+
+
+def cores_per_rank() -> int:
+    """This process's share of the machine's cores (torchrun starts LOCAL_WORLD_SIZE processes per node)."""
+    return max(1, (os.cpu_count() or 1) // max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
+
+
+def default_workers() -> int:
+    """DataLoader workers per rank: min(2, cores - 1), so decoding never starves the rank's main process."""
+    return max(0, min(2, cores_per_rank() - 1))
+
+
+def share_cores(workers: int) -> None:
+    """Give the rank's own torch threads the cores its DataLoader workers leave."""
+    import torch
+
+    torch.set_num_threads(max(1, cores_per_rank() - workers))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -115,12 +116,14 @@ def finalize(run_dir: Path, config: RunConfig, judge: Any = None) -> int:
         for problem in problems:
             print(f"warning: {spec.name}: {problem}", file=sys.stderr)
         predictions = latest_predictions(records)
+        started = time.perf_counter()
         scores = score_loaded(spec, loaded, predictions, config, judge)
         scores.protocol = protocol.label
         all_scores.append(scores)
         rows.extend(sample_rows(loaded.samples, scores, predictions, loaded))
         record = manifest.tasks.get(spec.name) or TaskRecord(spec.version, loaded.files)
         record.extra, record.protocol = scores.extra, protocol.label
+        record.timings = {"score_s": time.perf_counter() - started}
         manifest.tasks[spec.name] = record
     write_samples(run_dir / "samples.jsonl", rows)
     ScoresFile(run_dir.name, {s.task: task_entry(s) for s in all_scores}).write(run_dir / "scores.json")
@@ -133,10 +136,27 @@ def finalize(run_dir: Path, config: RunConfig, judge: Any = None) -> int:
         manifest.write(run_dir)
     index_finished_run(run_dir)
     print(results_table(all_scores))
+    print_costs(manifest)
     for flag in manifest.flags:
         print(f"warning: {flag}", file=sys.stderr)
     print(f"run dir: {run_dir} ({manifest.status})")
     return 1 if manifest.status == INCOMPLETE or any(has_failures(s) for s in all_scores) else 0
+
+
+def print_timings(timings: dict[str, dict[str, float]]) -> None:
+    """One line per task: throughput and where the time went (manifest `history[].timings`)."""
+    for task, t in timings.items():
+        print(f"timing {task}: {t['samples']:g} samples in {t['wall_s']:.1f} s ({t['samples_per_s']:.2f}/s); "
+              f"decode {t['prepare_s']:.1f} s over {t['workers']:g} workers, model waited {t['input_wait_s']:.1f} s, "
+              f"generate {t['generate_s']:.1f} s; overlap efficiency {t['overlap_efficiency']:.2f} (1.00 = decoding "
+              "fully hidden)", file=sys.stderr)  # fmt: skip
+
+
+def print_costs(manifest: Manifest) -> None:
+    for who, usage in (("judge", manifest.judge), ("model", (manifest.model or {}).get("usage"))):
+        if usage:
+            print(f"{who} cost: {usage.get('calls', 0)} calls, {usage.get('cache_hits', 0)} from the cache, "
+                  f"estimated ${usage.get('estimated_usd') or 0:.4f}", file=sys.stderr)  # fmt: skip
 
 
 def index_finished_run(run_dir: Path) -> None:
@@ -161,8 +181,10 @@ def fingerprint_of(tasks: list[tuple[TaskSpec, Resolved]], loads: TaskLoads, con
 
 
 def model_entry(config: RunConfig, backend: Any) -> dict[str, Any]:
-    """The manifest's model entry: the backend's description with its (redacted) arguments."""
-    return {**backend.describe(), "args": redact(config.model_args)}
+    """The manifest's model entry: the backend's description with its (redacted) arguments and, for a backend
+    behind an API, its usage and cost."""
+    usage = {"usage": backend.usage()} if hasattr(backend, "usage") else {}
+    return {**backend.describe(), "args": redact(config.model_args), **usage}
 
 
 def _open(ctx: DistContext, run_dir: Path, tasks: list[tuple[TaskSpec, Resolved]], loads: TaskLoads,
@@ -205,10 +227,11 @@ def run(config: RunConfig, argv: list[str], output: Path, *, run_id: str | None 
         backend = MODELS.get(config.model)(**config.model_args)  # the weights load once decoding has started
         invocation = _open(ctx, run_dir, tasks, loads, config, backend, argv, kind, shard, allowed or [])
         ctx.barrier()
-        generate_tasks(specs, loads, config, backend, run_dir, ctx, shard)
+        timings = generate_tasks(specs, loads, config, backend, run_dir, ctx, shard)
         ctx.barrier()
         if invocation is not None:  # what the backend learnt while generating (served model, load report)
-            lifecycle.finish_invocation(run_dir, invocation, model_entry(config, backend))
+            lifecycle.finish_invocation(run_dir, invocation, model_entry(config, backend), timings)
+            print_timings(timings)
         if shard is not None:
             print(f"shard {shard[0]}/{shard[1]} done; when all shards are done: tarsier-eval merge {run_dir}")
             return 0

@@ -68,9 +68,10 @@ def begin(
     return invocation
 
 
-def finish_invocation(run_dir: Path, invocation: Invocation, model: dict[str, Any] | None = None) -> None:
+def finish_invocation(run_dir: Path, invocation: Invocation, model: dict[str, Any] | None = None,
+                      timings: dict[str, dict[str, float]] | None = None) -> None:  # fmt: skip
     """Record that this invocation's generation finished (a shard counts as done only then), with the model
-    entry as the backend describes it after generating."""
+    entry as the backend describes it after generating and the per-task timings."""
     with locked(run_dir):
         manifest = Manifest.read(run_dir)
         if model is not None:
@@ -78,6 +79,7 @@ def finish_invocation(run_dir: Path, invocation: Invocation, model: dict[str, An
         for entry in manifest.history:
             if entry.id == invocation.id:
                 entry.finished = now_iso()
+                entry.timings = timings or {}
         manifest.write(run_dir)
 
 

@@ -33,6 +33,12 @@ class SampleDataset(Dataset):
 
     def __getitem__(self, index: int) -> PreparedInput:
         sample = self.samples[index]
+        started = time.perf_counter()
+        prepared = self._prepare(sample)
+        prepared.prepare_s = time.perf_counter() - started
+        return prepared
+
+    def _prepare(self, sample: Sample) -> PreparedInput:
         try:
             frames, cached = None, False
             if sample.media.kind != "none":  # text-only samples have no frames
