@@ -10,7 +10,7 @@ wider than the line down to the line width (never up).
 from __future__ import annotations
 
 from tarsier_eval.report.reference import Column, Reference, Row
-from tarsier_eval.report.render import GREY, HeaderCell, groups, header_rows, sota_cite, stub
+from tarsier_eval.report.render import GREY, CellMarkup, HeaderCell, format_cell, groups, header_rows, stub
 from tarsier_eval.report.tables import Panel, View
 
 _ESCAPES = (
@@ -54,17 +54,11 @@ def _head(view: View, cell: HeaderCell) -> str:
     return rf"\multicolumn{{{cell.span}}}{{c}}{{{text}}}" if cell.span > 1 else text
 
 
+LATEX = CellMarkup(r"\underline{{{}}}", r"\textbf{{{}}}", "$^*$", r"\textcolor{{tablegrey}}{{{}}}")
+
+
 def _cell(view: View, i: int, col: Column) -> str:
-    row, pieces = view.rows[i], []
-    for part in col.parts:
-        c = row.values[part]
-        text = c.number if c.value is not None else "-"
-        text = rf"\underline{{{text}}}" if (i, part) in view.underline else text
-        text = rf"\textbf{{{text}}}" if (i, part) in view.bold else text
-        text += "$^*$" if c.star else ""
-        text += f" {c.note}" if c.note else ""
-        pieces.append(rf"\textcolor{{tablegrey}}{{{text}}}" if c.grey else text)
-    return "/".join(pieces) + sota_cite(row, col)
+    return format_cell(view, i, col, LATEX)
 
 
 def _label(row: Row) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import html
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from tarsier_eval.errors import UsageError
@@ -90,17 +90,35 @@ def _split_sub(head: str) -> tuple[str, str]:
 # ---------------------------------------------------------------------------------------------------- markdown
 
 
-def _md_cell(view: View, i: int, col: Column) -> str:
+@dataclass(frozen=True)
+class CellMarkup:
+    """How one format writes a number's marks: `underline`/`bold`/`grey` wrap it (a `{}` template), `star` follows
+    it, `escape` makes text safe."""
+
+    underline: str
+    bold: str
+    star: str
+    grey: str
+    escape: Callable[[str], str] = str
+
+
+def format_cell(view: View, i: int, col: Column, markup: CellMarkup) -> str:
+    """The numbers of row i under one column ("a/b/c" for a multi-part column), marked as the view says, and the
+    Previous SOTA citation where the row carries one."""
     row, pieces = view.rows[i], []
     for part in col.parts:
         c = row.values[part]
-        text = c.number if c.value is not None else "-"
-        text = f"<u>{text}</u>" if (i, part) in view.underline else text
-        text = f"**{text}**" if (i, part) in view.bold else text
-        text += "\\*" if c.star else ""
-        text += f" {c.note}" if c.note else ""
-        pieces.append(f'<span style="color:{GREY}">{text}</span>' if c.grey else text)
-    return "/".join(pieces) + sota_cite(row, col)
+        text = markup.escape(c.number if c.value is not None else "-")
+        text = markup.underline.format(text) if (i, part) in view.underline else text
+        text = markup.bold.format(text) if (i, part) in view.bold else text
+        text += markup.star if c.star else ""
+        text += f" {markup.escape(c.note)}" if c.note else ""
+        pieces.append(markup.grey.format(text) if c.grey else text)
+    return "/".join(pieces) + markup.escape(sota_cite(row, col))
+
+
+MARKDOWN = CellMarkup("<u>{}</u>", "**{}**", "\\*", f'<span style="color:{GREY}">{{}}</span>')
+HTML = CellMarkup("<u>{}</u>", "<b>{}</b>", "*", f'<span class="grey" style="color:{GREY}">{{}}</span>', html.escape)
 
 
 def sota_cite(row: Row, col: Column) -> str:
@@ -121,7 +139,11 @@ def _md_panel(view: View, panel: Panel) -> list[str]:
     for i, label in groups(view, panel):
         if label:
             lines.append(f"| *{label}* |" + " |" * len(top))
-        lines.append(f"| {_md_label(view.rows[i])} | " + " | ".join(_md_cell(view, i, c) for c in panel.columns) + " |")
+        lines.append(
+            f"| {_md_label(view.rows[i])} | "
+            + " | ".join(format_cell(view, i, c, MARKDOWN) for c in panel.columns)
+            + " |"
+        )
     return lines
 
 
@@ -148,19 +170,6 @@ def _html_head(view: View, cell: HeaderCell) -> str:
     return f"<th{span}>{text}</th>"
 
 
-def _html_cell(view: View, i: int, col: Column) -> str:
-    row, pieces = view.rows[i], []
-    for part in col.parts:
-        c = row.values[part]
-        text = html.escape(c.number if c.value is not None else "-")
-        text = f"<u>{text}</u>" if (i, part) in view.underline else text
-        text = f"<b>{text}</b>" if (i, part) in view.bold else text
-        text += "*" if c.star else ""
-        text += f" {html.escape(c.note)}" if c.note else ""
-        pieces.append(f'<span class="grey" style="color:{GREY}">{text}</span>' if c.grey else text)
-    return "/".join(pieces) + html.escape(sota_cite(row, col))
-
-
 def _html_panel(view: View, panel: Panel, caption: str) -> list[str]:
     heads = header_rows(panel.columns)
     width = len(panel.columns) + 1
@@ -177,7 +186,7 @@ def _html_panel(view: View, panel: Panel, caption: str) -> list[str]:
         cls = " ".join(c for c in ("grey" if row.grey else "", row.kind) if c)
         rule = ' style="border-top:1px solid #000"' if label == "" and k else ""  # a new group without a caption
         name = html.escape(row.label) + (f" [{html.escape(row.ref)}]" if row.ref else "") + html.escape(row.mark)
-        cells = "".join(f"<td>{_html_cell(view, i, c)}</td>" for c in panel.columns)
+        cells = "".join(f"<td>{format_cell(view, i, c, HTML)}</td>" for c in panel.columns)
         out.append(f'<tr class="{cls}"{rule}><td>{name}</td>{cells}</tr>')
     return [*out, "</tbody>", "</table>"]
 
