@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup install system-deps test lint format demo bench bench-gpu clean
+.PHONY: setup install system-deps test test-fast lint format demo bench bench-gpu clean
 
 setup: install demo
 
@@ -26,6 +26,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# the edit loop: unit tests without subprocesses, torchrun or heavy end-to-end cases (tests marked slow)
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow" tests/unit
 
 lint: install
 	$(BIN)/ruff check .

@@ -33,3 +33,11 @@ def tiny_checkpoint(cache_dir: Path) -> Path:
     from tarsier_eval.models.tiny import ensure_tiny_checkpoint
 
     return ensure_tiny_checkpoint(cache_dir)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/integration (subprocesses, torchrun, the tiny model end to end) is `slow`:
+    `make test-fast` leaves it out; `make test` (CI) runs it all."""
+    for item in items:
+        if "integration" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
