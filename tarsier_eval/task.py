@@ -9,6 +9,7 @@ from typing import Any, Literal
 import yaml
 
 from tarsier_eval.errors import ConfigError
+from tarsier_eval.sources import DataSources, parse_sources
 
 TaskStatus = Literal["implemented", "planned"]
 _TOP_KEYS = {
@@ -71,6 +72,7 @@ class TaskSpec:
     paper_table: str | None = None
     notes: str = ""
     builtin_data: bool = False
+    sources: DataSources = field(default_factory=DataSources)
 
     @property
     def implemented(self) -> bool:
@@ -134,6 +136,7 @@ def parse_task(raw: dict[str, Any], path: Path) -> TaskSpec:
         paper_table=str(raw["paper_table"]) if raw.get("paper_table") is not None else None,
         notes=str(raw.get("notes", "")).strip(),
         builtin_data=bool(data.get("builtin", False)),
+        sources=parse_sources(data.get("sources"), path),
     )
     if spec.path.stem != spec.name:
         raise ConfigError(f"{path}: file name must be '{spec.name}.yaml'")
