@@ -289,7 +289,8 @@ def table(
     group: str | None = None, split: int = 1, results_root: str | Path = DEFAULT_RESULTS,
 ) -> str | pd.DataFrame:  # fmt: skip
     """A paper-layout table (`tarsier-eval table`): the rendered text for format md, html, latex or csv, or the
-    long-form numbers (one row per printed number, the CSV's columns) for format "dataframe"."""
+    long-form numbers for format "dataframe" (one row per printed number, the CSV's columns; `value` a float, NaN
+    where the table prints "-"). `runs`: run ids, run dirs, `a,b` merges or `load_run` results."""
     from tarsier_eval.report.reference import load_reference
     from tarsier_eval.report.render import render, table_frame
     from tarsier_eval.report.runs import resolve_runs
@@ -300,5 +301,9 @@ def table(
     chosen = [r.run if isinstance(r, RunData) else resolve_runs(str(r), Path(results_root)) for r in runs]
     view = build_view(layout, load_reference(), chosen, with_reference=with_reference, run_group=group)
     if format == "dataframe":
-        return table_frame(view)
+        import pandas as pd
+
+        frame = table_frame(view)
+        frame["value"] = pd.to_numeric(frame["value"], errors="coerce")  # a printed "-" is NaN
+        return frame
     return render(split_view(view, split), format)

@@ -169,11 +169,11 @@ def _load(spec: TaskSpec, data_root: Path, check: TaskCheck, options: dict[str, 
         check.load_error = str(exc)
         return []
     check.records, check.issues = len(loaded.samples), loaded.issues
-    known = {a.found for a in check.annotations}
+    known, official = {a.found for a in check.annotations}, set(spec.sources.sha256.values())
     for rel, sha in loaded.files.items():  # files the loader read besides the listed ones (e.g. a version option)
-        if rel not in known:
-            official = spec.sources.sha256.get(rel)
-            check.annotations.append(AnnotationCheck(rel, (rel,), rel, sha, official))
+        if rel not in known:  # under an alias its official name is unknown here: compare with every official file
+            expected = spec.sources.sha256.get(rel) or (sha if sha in official else None)
+            check.annotations.append(AnnotationCheck(rel, (rel,), rel, sha, expected))
     return loaded.samples
 
 

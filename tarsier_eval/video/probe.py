@@ -36,6 +36,8 @@ def probe_media(
 ) -> dict[str, str]:  # fmt: skip
     """media path -> reason, for every media whose sampled frames do not decode; `workers` processes, a tqdm bar
     on stderr."""
+    if not media:
+        return {}
     from tqdm import tqdm
 
     jobs = [(str(task_root), m, settings, backend) for m in media]
