@@ -230,9 +230,11 @@ def runs(results_root: str | Path = DEFAULT_RESULTS) -> pd.DataFrame:
     with the run's created time, model, fingerprint, status and path (`tarsier-eval runs`, long-form)."""
     import pandas as pd
 
-    from tarsier_eval.report.index import results
+    from tarsier_eval.report.index import index_path, results
 
-    return pd.DataFrame(results(Path(results_root)), columns=list(INDEX_COLUMNS))
+    root = Path(results_root)
+    rows = results(root) if index_path(root).is_file() else []  # reading creates nothing
+    return pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
 
 
 @dataclass

@@ -47,6 +47,7 @@ def _media_lines(check: TaskCheck) -> list[str]:
     lines += [f"  missing: {_shown(m.missing)}"] if m.missing else []
     lines += [f"  empty (0 bytes or no files): {_shown(m.empty)}"] if m.empty else []
     lines += [f"  unreadable: {path}: {why}" for path, why in list(m.unreadable.items())[:SHOWN]]
+    lines += [f"  ... ({len(m.unreadable) - SHOWN} more unreadable)"] if len(m.unreadable) > SHOWN else []
     return lines
 
 

@@ -95,6 +95,16 @@ def test_several_tasks_exit_1_when_one_lacks_its_folder(tmp_path, shared_benchma
     assert "records: not loaded (annotation files missing)" in proc.stdout
 
 
+def test_an_annotation_file_that_does_not_parse_is_reported(tmp_path):
+    (tmp_path / "OpenEQA").mkdir()
+    (tmp_path / "OpenEQA" / "open-eqa-v0.json").write_text('[{"question": "Where is the sofa?"')
+    proc = check("--tasks", "openeqa", "--data-root", str(tmp_path))
+    assert proc.returncode == 1, proc.stderr
+    assert "records: not loaded: annotation file open-eqa-v0.json is not valid JSON" in proc.stdout
+    assert "no official checksum" not in proc.stdout and "DIFFERS from the official file" in proc.stdout
+    assert "annotations: GitHub facebookresearch/open-eqa data/open-eqa-v0.json" in proc.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -164,6 +164,9 @@ def test_runs_is_the_index_one_row_per_run_task_subset_metric(results_root):
     listed = json.loads(run_cli("runs", "--json", "--results-root", str(results_root)).stdout)
     assert {r["run_id"]: r["status"] for r in listed} == frame.groupby("run_id")["status"].first().to_dict()
     assert (frame.path.map(lambda p: Path(p).name) == frame.run_id).all()
+    empty = te.runs(results_root / "nothing-here")
+    assert empty.empty and list(empty.columns) == list(frame.columns)
+    assert not (results_root / "nothing-here").exists()
 
 
 def test_load_run_reads_scores_samples_and_manifest(results_root):
