@@ -164,12 +164,14 @@ def _data_needed(spec: Any) -> str:
 def cmd_tasks(args: argparse.Namespace) -> int:
     from tarsier_eval.registry import all_tasks
 
-    specs = all_tasks().values()
+    specs = list(all_tasks().values())
     rows = [("task", "benchmark", "status", "metric", "data needed")]
     rows += [(s.name, s.benchmark, s.status, s.metric, _data_needed(s)) for s in specs]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for row in rows:
+    for row, spec in zip(rows, [None, *specs], strict=True):
         print("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
+        if args.verbose and spec is not None:
+            print("".join(f"    {line}\n" for line in spec.sources.lines()), end="")
     return 0
 
 
@@ -274,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.set_defaults(func=cmd_merge)
 
     tasks = sub.add_parser("tasks", help="list every registered task with its status, metric and data")
+    tasks.add_argument("--verbose", action="store_true", help="also where each task's data comes from")
     tasks.set_defaults(func=cmd_tasks)
 
     samples = sub.add_parser("samples", help="print a task's samples as JSON lines (sample export contract)")
@@ -319,9 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_registrars() -> list[Callable[[Any], None]]:
     """Sub-commands defined beside their code (reports, gates)."""
+    from tarsier_eval.data.commands import register as register_data_commands
     from tarsier_eval.report.commands import register as register_report_commands
 
-    return [register_report_commands]
+    return [register_report_commands, register_data_commands]
 
 
 def _quiet_broken_pipe() -> int:

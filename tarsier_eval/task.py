@@ -10,6 +10,7 @@ import yaml
 
 from tarsier_eval.errors import ConfigError
 from tarsier_eval.protocols import parse_protocols
+from tarsier_eval.sources import DataSources, parse_sources
 
 TaskStatus = Literal["implemented", "planned"]
 _TOP_KEYS = {
@@ -73,6 +74,7 @@ class TaskSpec:
     protocols: dict[str, Any] = field(default_factory=dict)  # name -> tarsier_eval.protocols.Protocol
     notes: str = ""
     builtin_data: bool = False
+    sources: DataSources = field(default_factory=DataSources)
 
     @property
     def implemented(self) -> bool:
@@ -137,6 +139,7 @@ def parse_task(raw: dict[str, Any], path: Path) -> TaskSpec:
         notes=str(raw.get("notes", "")).strip(),
         builtin_data=bool(data.get("builtin", False)),
         protocols=parse_protocols(raw.get("protocols"), f"{path}", _mechanism),
+        sources=parse_sources(data.get("sources"), path),
     )
     if spec.path.stem != spec.name:
         raise ConfigError(f"{path}: file name must be '{spec.name}.yaml'")

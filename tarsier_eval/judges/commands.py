@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tarsier_eval.errors import UsageError
 
@@ -61,23 +61,31 @@ def judge_from_args(args: argparse.Namespace) -> OpenAIJudge | None:
         raise UsageError("--judge-base-url needs --judge-model (the judge model or deployment name)")
     if args.judge_budget is not None and args.judge_budget < 0:
         raise UsageError("--judge-budget must be >= 0")
+    settings = {
+        "base_url": base_url, "api_key_env": args.judge_api_key_env, "azure_api_version": args.judge_azure_api_version,
+        "concurrency": args.judge_concurrency, "max_attempts": args.judge_max_attempts,
+        "max_parse_attempts": args.judge_max_parse_attempts, "timeout": args.judge_timeout,
+        "budget_usd": args.judge_budget, "price_override": (args.judge_price_input, args.judge_price_output),
+    }  # fmt: skip
+    return make_judge(model, cache=None if args.no_judge_cache else cache_path(args), **settings)
+
+
+def make_judge(model: str, *, cache: Path | str | None = DEFAULT_CACHE, **settings: Any) -> OpenAIJudge:
+    """An OpenAIJudge for `model` with `JudgeConfig` settings (base_url, api_key_env, azure_api_version,
+    concurrency, max_attempts, max_parse_attempts, timeout, budget_usd, price_override); replies are cached in
+    the SQLite file `cache` (None: no cache). The Python API builds its judge here too."""
+    from dataclasses import fields
+
     from tarsier_eval.judges.cache import JudgeCache
     from tarsier_eval.judges.client import JudgeConfig, OpenAIJudge
 
-    config = JudgeConfig(
-        model=model,
-        base_url=base_url,
-        api_key_env=args.judge_api_key_env,
-        azure_api_version=args.judge_azure_api_version,
-        concurrency=args.judge_concurrency,
-        max_attempts=args.judge_max_attempts,
-        max_parse_attempts=args.judge_max_parse_attempts,
-        timeout=args.judge_timeout,
-        budget_usd=args.judge_budget,
-        price_override=(args.judge_price_input, args.judge_price_output),
-    )
-    cache = None if args.no_judge_cache else JudgeCache(cache_path(args))
-    return OpenAIJudge(config, cache)
+    accepted = {f.name for f in fields(JudgeConfig)} - {"model"}
+    unknown = sorted(set(settings) - accepted)
+    if unknown:
+        raise UsageError(f"judge settings {unknown} are unknown (accepted: {', '.join(sorted(accepted))})")
+    if (settings.get("budget_usd") or 0) < 0:
+        raise UsageError("the judge budget must be >= 0")
+    return OpenAIJudge(JudgeConfig(model=model, **settings), JudgeCache(cache) if cache else None)
 
 
 def _handle_cache(args: argparse.Namespace) -> int:

@@ -117,3 +117,14 @@ def query(results_root: Path, run_id: str) -> list[dict[str, Any]]:
         con.row_factory = sqlite3.Row
         cur = con.execute("SELECT * FROM results WHERE run_id = ? ORDER BY task, subset, metric", (run_id,))
         return [dict(row) for row in cur]
+
+
+def results(results_root: Path) -> list[dict[str, Any]]:
+    """Every indexed number, one row per run x task x subset x metric, with its run's created/status/path."""
+    with closing(_connect(results_root)) as con:
+        con.row_factory = sqlite3.Row
+        cur = con.execute("""SELECT x.run_id, r.created, x.model, x.fingerprint, r.status, x.task, x.subset, x.metric,
+                                    x.value, x.n, x.ci_low, x.ci_high, r.path
+                             FROM results x JOIN runs r USING (run_id)
+                             ORDER BY r.created, x.run_id, x.task, x.subset, x.metric""")
+        return [dict(row) for row in cur]

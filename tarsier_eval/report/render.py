@@ -7,15 +7,17 @@ long-form data: one line per printed number, the value a plain number and its fl
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tarsier_eval.errors import UsageError
 from tarsier_eval.report.reference import Column, Row
 from tarsier_eval.report.tables import Panel, View
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMATS = ("md", "latex", "html", "csv")
 GREY = "#BFBFBF"  # the paper's grey
@@ -210,12 +212,11 @@ CSV_FIELDS = (
 )  # fmt: skip
 
 
-def to_csv(view: View) -> str:
-    """One line per printed number (a sub-table's absent rows print nothing): `value` a plain number ("" for "-"),
-    `seen_in_training` the "*" flag, `frames` the "(128f)" note, `cite` a Previous SOTA value's citation number."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_FIELDS)
+def csv_rows(view: View) -> list[tuple[object, ...]]:
+    """One tuple of CSV_FIELDS per printed number (a sub-table's absent rows print nothing): `value` a plain number
+    ("" for "-"), `seen_in_training` the "*" flag, `frames` the "(128f)" note, `cite` a Previous SOTA value's
+    citation number."""
+    rows: list[tuple[object, ...]] = []
     for panel in view.panels:
         for i in panel.rows:
             row = view.rows[i]
@@ -223,12 +224,24 @@ def to_csv(view: View) -> str:
                 cite = row.cite.get(col.parts[0], "")
                 for part in col.parts:
                     c = row.values[part]
-                    w.writerow([
+                    rows.append((
                         view.layout, row.model, row.label, row.ref, row.mark, row.group, row.kind, col.header,
                         " / ".join(col.sub), part, c.number if c.value is not None else "", int(c.star),
                         c.frames or "", int(c.grey), cite, int((i, part) in view.bold), int((i, part) in view.underline),
-                    ])  # fmt: skip
-    return buf.getvalue()
+                    ))  # fmt: skip
+    return rows
+
+
+def table_frame(view: View) -> pd.DataFrame:
+    """The table as a long-form DataFrame, one row per printed number (the CSV's columns)."""
+    import pandas as pd
+
+    return pd.DataFrame(csv_rows(view), columns=list(CSV_FIELDS))
+
+
+def to_csv(view: View) -> str:
+    """The long-form table as CSV text (see `csv_rows`)."""
+    return table_frame(view).to_csv(index=False, lineterminator="\n")
 
 
 def render(view: View, fmt: str) -> str:

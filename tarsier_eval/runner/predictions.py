@@ -5,11 +5,13 @@ Each line is a JSON object `{"sample_id": str, "response": str}`; a prediction t
 usage error: a line that is not an object, a missing or non-string sample_id, a missing response, a response that
 is not a string (numbers and lists are not turned into text), a null response without an error, an empty file.
 A sample_id given twice is an error by default; `on_duplicate` "first" or "last" keeps that one instead.
+`collect_predictions` applies the same rules to records given any other way (the Python API's lists, DataFrames).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,31 +39,45 @@ def _prediction(record: Any, where: str) -> Prediction:
     return Prediction(sample_id, response)
 
 
+def collect_predictions(
+    records: Iterable[tuple[str, str, Any]], source: str, on_duplicate: str = "error"
+) -> dict[str, Prediction]:
+    """sample_id -> Prediction from (where, position, record) triples, e.g. ("p.jsonl:3", "line 3", {...});
+    UsageError (exit 2) naming `where` on any problem, the duplicate rule applied."""
+    if on_duplicate not in DUPLICATE_RULES:
+        raise UsageError(f"--on-duplicate takes one of {DUPLICATE_RULES}, got {on_duplicate!r}")
+    predictions: dict[str, Prediction] = {}
+    first_seen: dict[str, str] = {}
+    for where, position, record in records:
+        pred = _prediction(record, where)
+        if pred.sample_id in first_seen:
+            if on_duplicate == "error":
+                raise UsageError(f"{where}: {pred.sample_id} was already given on {first_seen[pred.sample_id]} "
+                                 "(use --on-duplicate first|last to choose)")  # fmt: skip
+            if on_duplicate == "first":
+                continue
+        first_seen.setdefault(pred.sample_id, position)
+        predictions[pred.sample_id] = pred
+    if not predictions:
+        raise UsageError(f"{source} holds no predictions")
+    return predictions
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[str, str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield f"{path}:{number}", f"line {number}", json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"{path}:{number}: not JSON ({exc.msg})") from None
+
+
 def read_predictions(path: Path, on_duplicate: str = "error") -> dict[str, Prediction]:
     """sample_id -> Prediction from a JSONL file; UsageError (exit 2) naming file and line on any problem."""
     if on_duplicate not in DUPLICATE_RULES:
         raise UsageError(f"--on-duplicate takes one of {DUPLICATE_RULES}, got {on_duplicate!r}")
     if not path.is_file():
         raise UsageError(f"predictions file {path} not found")
-    predictions: dict[str, Prediction] = {}
-    first_line: dict[str, int] = {}
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                pred = _prediction(json.loads(line), where)
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"{where}: not JSON ({exc.msg})") from None
-            if pred.sample_id in first_line:
-                if on_duplicate == "error":
-                    raise UsageError(f"{where}: {pred.sample_id} was already given on line "
-                                     f"{first_line[pred.sample_id]} (use --on-duplicate first|last to choose)")  # fmt: skip
-                if on_duplicate == "first":
-                    continue
-            first_line.setdefault(pred.sample_id, number)
-            predictions[pred.sample_id] = pred
-    if not predictions:
-        raise UsageError(f"{path} holds no predictions")
-    return predictions
+    return collect_predictions(_jsonl_records(path), str(path), on_duplicate)

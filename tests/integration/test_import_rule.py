@@ -1,5 +1,6 @@
-"""Offline commands start fast: `--help`, `tasks`, `samples`, `score` without a judge, `table`, `runs`, `gate` and
-`compare` never import torch, transformers or openai (they cost seconds and hundreds of MB before any work)."""
+"""Offline commands start fast: `--help`, `tasks`, `samples`, `score` without a judge, `table`, `runs`, `gate`,
+`compare` and `data check` never import torch, transformers or openai (they cost seconds and hundreds of MB before
+any work); neither does the Python API, and `import tarsier_eval` imports nothing at all (not even pandas)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,32 @@ def test_offline_commands_import_no_heavy_package(tmp_path, runs_root, shared_be
         "runs": ["runs", "--results-root", root],
         "gate": ["gate", "--baseline", "a", "--candidate", "b", "--results-root", root],
         "compare": ["compare", "a", "b", "--task", "tvbench", "--results-root", root],
+        "data check": ["data", "check", "--tasks", "tvbench", "--data-root", data, "--probe"],
     }
     for name, args in commands.items():
         result = _imports(*args)
         assert result["heavy"] == [], f"`tarsier-eval {name}` imported {result['heavy']}"
+
+
+API_PROBE = f"""
+HEAVY = {HEAVY!r}
+import json, sys
+import tarsier_eval as te
+light = [m for m in ("pandas", "tarsier_eval.api", *HEAVY) if m in sys.modules]
+data, root = sys.argv[1], sys.argv[2]
+preds = [{{"sample_id": s, "response": "A"}} for s in te.samples("tvbench", data, limit=20).sample_id]
+te.score("tvbench", preds, data_root=data).samples
+te.runs(root), te.load_run("a", root).samples, te.table("short-qa", ["a"], results_root=root, format="dataframe")
+print(json.dumps({{"light": light, "heavy": [m for m in HEAVY if m in sys.modules]}}))
+"""
+
+
+def test_the_python_api_imports_no_heavy_package(runs_root, shared_benchmarks):
+    from tarsier_eval.report.index import reindex
+
+    reindex(runs_root)
+    proc = subprocess.run([sys.executable, "-c", API_PROBE, str(shared_benchmarks), str(runs_root)],
+                          capture_output=True, text=True, env=cli_env(), timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result == {"light": [], "heavy": []}
