@@ -95,7 +95,7 @@ def test_predictions_are_checked_as_the_cli_checks_them(shared_benchmarks):
     official = te.score("tvbench", dup, data_root=shared_benchmarks, on_duplicate="first", protocol="official")
     assert official.entry.protocol == "official@1"
     with pytest.raises(UsageError, match="has no protocol 'nosuch'"):
-        te.score("tvbench", dup, data_root=shared_benchmarks, protocol="nosuch")
+        te.score("tvbench", dup, data_root=shared_benchmarks, on_duplicate="first", protocol="nosuch")
     with pytest.raises(TypeError, match="a list of dicts, a JSONL path or a pandas DataFrame"):
         te.score("tvbench", {"tvbench/0": "A"}, data_root=shared_benchmarks)
 
