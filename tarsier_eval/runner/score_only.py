@@ -18,7 +18,7 @@ from tarsier_eval.runner.summary import results_table
 def score_predictions(
     task: str, predictions_path: Path, output: Path | None, *, data_root: str | None, options: dict[str, Any],
     seed: int, judge: Any = None, loader_options: dict[str, Any] | None = None, on_duplicate: str = "error",
-    argv: list[str] | None = None,
+    argv: list[str] | None = None, notes: list[str] | None = None,
 ) -> int:  # fmt: skip
     spec = get_task(task)
     if not spec.implemented:
@@ -33,6 +33,7 @@ def score_predictions(
         scores.notes.append(
             f"{len(unknown)} predictions name no sample of {spec.name} and were ignored, e.g. {sorted(unknown)[:3]}"
         )
+    scores.notes.extend(notes or [])
     print(results_table([scores]))
     if output is not None:
         ScoresFile(output.name, {spec.name: task_entry(scores)}).write(output / "scores.json")
