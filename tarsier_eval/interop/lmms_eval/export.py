@@ -88,17 +88,24 @@ def task_lines(bench: Benchmark, samples: list[Sample], rows: list[SampleRow]) -
     return TaskExport(bench.task, dict(lines), dict(subsets), left_out)
 
 
+def subset_value(entry: TaskEntry, subset: str) -> dict[str, Any]:
+    """The subset's headline metric, else its accuracy, as lmms-eval keys it (`"<metric>,none"`)."""
+    metrics = entry.metrics.get(subset, {})
+    name = entry.headline if entry.headline in metrics else "accuracy"
+    return {f"{name},none": entry.value(subset, name)} if name in metrics else {}
+
+
 def results_entries(export: TaskExport, entry: TaskEntry) -> dict[str, dict[str, Any]]:
     """Per lmms-eval task the headline of its one subset (overall when it holds every subset of the run)."""
-    key = f"{entry.headline},none"
+    overall = {f"{entry.headline},none": entry.headline_value}
     everything = set().union(*export.subsets.values())
     results: dict[str, dict[str, Any]] = {}
     for lmms_task, subsets in sorted(export.subsets.items()):
         if subsets == everything:
-            results[lmms_task] = {"alias": lmms_task, key: entry.headline_value}
+            results[lmms_task] = {"alias": lmms_task, **overall}
         elif len(subsets) == 1:
-            results[lmms_task] = {"alias": lmms_task, key: entry.value(next(iter(subsets)), entry.headline)}
-    results[export.task] = {"alias": export.task, key: entry.headline_value}
+            results[lmms_task] = {"alias": lmms_task, **subset_value(entry, next(iter(subsets)))}
+    results[export.task] = {"alias": export.task, **overall}
     return results
 
 
