@@ -19,6 +19,7 @@ EXAMPLES = """examples:
       --data-root /data/benchmarks --batch-size 4
   torchrun --nproc-per-node 8 -m tarsier_eval run --tasks dream1k --model tarsier2 --model-args pretrained=PATH
   tarsier-eval score --task tvbench --predictions preds.jsonl --data-root /data/benchmarks
+  tarsier-eval score --task tvbench --from lmms-eval logs/Qwen2-VL-7B/ --data-root /data/benchmarks
 """
 
 
@@ -192,26 +193,31 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from tarsier_eval.interop.commands import score_inputs
     from tarsier_eval.judges.commands import judge_from_args
 
-    if args.protocols is not None:
-        if args.protocols != "all" or args.protocol or args.output:
-            raise UsageError("--protocols takes 'all', and goes without --protocol and --output")
-        from tarsier_eval.runner.config import RunConfig
-        from tarsier_eval.runner.sensitivity import sensitivity
+    if args.protocols is not None and (args.protocols != "all" or args.protocol or args.output):
+        raise UsageError("--protocols takes 'all', and goes without --protocol and --output")
+    with score_inputs(args, parse_kv(args.loader_options)) as (predictions, notes):
+        if args.protocols is not None:  # lmms-eval logs too: why their number differs, without rerunning a model
+            from tarsier_eval.runner.config import RunConfig
+            from tarsier_eval.runner.sensitivity import sensitivity
 
-        config = RunConfig(tasks=[args.task], data_root=args.data_root, score_options=parse_kv(args.score_options),
-                           loader_options=parse_kv(args.loader_options), seed=args.seed)  # fmt: skip
-        return sensitivity(args.task, Path(args.predictions), config, judge_from_args(args), args.on_duplicate)
-    from tarsier_eval.runner.score_only import score_predictions
+            config = RunConfig(tasks=[args.task], data_root=args.data_root, seed=args.seed,
+                               score_options=parse_kv(args.score_options),
+                               loader_options=parse_kv(args.loader_options))  # fmt: skip
+            return sensitivity(args.task, predictions, config, judge_from_args(args), args.on_duplicate)
+        from tarsier_eval.runner.score_only import score_predictions
 
-    return score_predictions(args.task, Path(args.predictions), Path(args.output) if args.output else None,
-                             data_root=args.data_root, options=parse_kv(args.score_options), seed=args.seed,
-                             loader_options=parse_kv(args.loader_options), judge=judge_from_args(args),
-                             on_duplicate=args.on_duplicate, argv=sys.argv, protocol=args.protocol)  # fmt: skip
+        return score_predictions(args.task, predictions, Path(args.output) if args.output else None,
+                                 data_root=args.data_root, options=parse_kv(args.score_options), seed=args.seed,
+                                 loader_options=parse_kv(args.loader_options), judge=judge_from_args(args),
+                                 on_duplicate=args.on_duplicate, argv=sys.argv, notes=notes,
+                                 protocol=args.protocol)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from tarsier_eval.interop.commands import add_import_arguments
     from tarsier_eval.judges.commands import add_judge_arguments
     from tarsier_eval.judges.commands import register as register_judge_commands
 
@@ -288,7 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     score = sub.add_parser("score", help="score predictions made anywhere (score-only contract)")
     score.add_argument("--task", required=True)
-    score.add_argument("--predictions", required=True, help='JSONL of {"sample_id": ..., "response": ...}')
+    score.add_argument("--predictions", help='JSONL of {"sample_id": ..., "response": ...}')
+    add_import_arguments(score)
     score.add_argument("--output", help="folder for scores.json and samples.jsonl")
     score.add_argument("--data-root")
     score.add_argument("--score-options", default="", help="scorer option overrides, e.g. strict=true")
@@ -321,11 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_registrars() -> list[Callable[[Any], None]]:
-    """Sub-commands defined beside their code (reports, gates)."""
+    """Sub-commands defined beside their code (reports, gates, data check, export)."""
     from tarsier_eval.data.commands import register as register_data_commands
+    from tarsier_eval.interop.commands import register as register_interop_commands
     from tarsier_eval.report.commands import register as register_report_commands
 
-    return [register_report_commands, register_data_commands]
+    return [register_report_commands, register_data_commands, register_interop_commands]
 
 
 def _quiet_broken_pipe() -> int:

@@ -77,12 +77,13 @@ def write_score_dir(output: Path, outcome: ScoreOutcome, command: list[str], sou
 def score_predictions(
     task: str, predictions_path: Path, output: Path | None, *, data_root: str | None, options: dict[str, Any],
     seed: int, judge: Any = None, loader_options: dict[str, Any] | None = None, on_duplicate: str = "error",
-    argv: list[str] | None = None, protocol: str | None = None,
+    argv: list[str] | None = None, protocol: str | None = None, notes: list[str] | None = None,
 ) -> int:  # fmt: skip
     """`tarsier-eval score`: the exit code (1 when samples failed)."""
     predictions = read_predictions(predictions_path, on_duplicate)
     outcome = score_task_predictions(task, predictions, data_root=data_root, options=options, seed=seed, judge=judge,
                                      loader_options=loader_options, protocol=protocol)  # fmt: skip
+    outcome.scores.notes.extend(notes or [])
     print(results_table([outcome.scores]))
     if output is not None:
         command = redact_argv(argv or ["score", "--task", task, "--predictions", str(predictions_path)])
