@@ -27,6 +27,8 @@ from tarsier_eval.scoring.score import score_task
 from tests.conftest import FIXTURES, SHARED_BENCHMARKS
 from tests.support.judge_rules import rule_judge
 
+pytestmark = pytest.mark.slow  # minutes on 2 cores: left out of `make test-fast`
+
 ROOT = FIXTURES / "conformance"
 CASES = sorted(
     (meta.parent.parent.name, meta.parent.name, s)

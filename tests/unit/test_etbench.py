@@ -21,6 +21,8 @@ from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
 from tests.conftest import FIXTURES, REPO
 
+pytestmark = pytest.mark.slow  # minutes on 2 cores: left out of `make test-fast`
+
 FIXTURE = FIXTURES / "etbench"
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from tests.support.golden import MODES, TASKS, golden_path, sample_records, samples_digest, score_golden
 
+pytestmark = pytest.mark.slow  # minutes on 2 cores: left out of `make test-fast`
+
 NEURAL = {"etbench"}
 
 

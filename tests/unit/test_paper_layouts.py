@@ -18,6 +18,8 @@ from tarsier_eval.report.reference import load_reference
 from tarsier_eval.report.tables import LAYOUTS, build_view
 from tests.support.cli import run_cli
 
+pytestmark = pytest.mark.slow  # minutes on 2 cores: left out of `make test-fast`
+
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "paper_layouts.yaml"
 EXPECTED = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
 REF = load_reference()

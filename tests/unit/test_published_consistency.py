@@ -21,6 +21,8 @@ from tarsier_eval.scoring.types import Prediction
 from tarsier_eval.task import load_task_file
 from tests.support.judge_server import autodq_rule
 
+pytestmark = pytest.mark.slow  # minutes on 2 cores: left out of `make test-fast`
+
 REF = load_reference()
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"

@@ -7,9 +7,13 @@ import base64
 import hashlib
 import re
 
+import pytest
+
 from tarsier_eval.report import commands
 from tarsier_eval.report.page import SCRIPT
 from tests.unit.test_report_fixtures import tvbench_run
+
+pytestmark = pytest.mark.slow  # minutes on 2 cores: left out of `make test-fast`
 
 EVIL = '<script>document.title="pwned"</script><img src=x onerror=alert(1)>'
 

@@ -15,6 +15,8 @@ from tarsier_eval.scoring.score import make_context, score_task
 from tarsier_eval.scoring.types import Prediction
 from tests.support.golden import TASKS, data_root
 
+pytestmark = pytest.mark.slow  # minutes on 2 cores: left out of `make test-fast`
+
 JUDGED = {"dream1k", "openeqa", "mmbench_video", "eventhallusion", "tempcompass"}  # samples left to a judge
 FALLBACK = {"tomato"}  # a judged step whose failure falls back to the official random answer
 
