@@ -25,6 +25,7 @@ from tarsier_eval.registry import get_task
 from tarsier_eval.runner.predictions import read_predictions
 from tarsier_eval.scoring.score import score_task
 from tests.conftest import FIXTURES, SHARED_BENCHMARKS
+from tests.support.conformance_data import built_root
 from tests.support.judge_rules import rule_judge
 
 ROOT = FIXTURES / "conformance"
@@ -36,7 +37,8 @@ CASES = sorted(
 
 
 def _data_root(meta: dict[str, Any]) -> Path:
-    return SHARED_BENCHMARKS if meta["data_root"] == "shared" else FIXTURES.parent / meta["data_root"]
+    root = SHARED_BENCHMARKS if meta["data_root"] == "shared" else FIXTURES.parent / meta["data_root"]
+    return built_root(meta["data_build"], root) if meta.get("data_build") else root
 
 
 def score_case(task: str, protocol: str, name: str):
