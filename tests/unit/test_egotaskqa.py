@@ -16,6 +16,7 @@ from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.parsers.egotaskqa import mcq_letter, normalize_answer
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
+from tests.support.cli import run_cli
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "egotaskqa"
 MCQ = [
@@ -157,3 +158,21 @@ def test_mcq_variant_end_to_end(tmp_path):
     assert scores.metrics["overall"] == {"accuracy": 100.0, "mcq_accuracy": 100.0}
     assert scores.metrics["mcq"]["accuracy"] == 100.0
     assert [r.parsed for r in scores.samples] == ["B", "C"]
+
+
+def test_protocols_all_on_open_answers(tmp_path):
+    """`score --protocols all`: official, lenient and paper side by side; lmms-eval, which reads the MCQ file, gets a
+    row saying why it could not score these open-answer predictions."""
+    preds = tmp_path / "preds.jsonl"
+    replies = {101: "yes", 102: "No", 103: "wash apple", 104: "get cup", 105: "open"}
+    preds.write_text("".join(json.dumps({"sample_id": f"egotaskqa/{k}", "response": v}) + "\n"
+                             for k, v in replies.items()))  # fmt: skip
+    proc = run_cli("score", "--task", "egotaskqa", "--predictions", str(preds), "--data-root", str(FIXTURE),
+                   "--protocols", "all")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = {line.split("|")[1].strip(): line for line in proc.stdout.splitlines() if line.startswith("| ")}
+    assert "| official@1 | accuracy | 60.00 | 5 |" in rows["official"]
+    assert "| lenient@1 | accuracy | 100.00 | 5 |" in rows["lenient"]
+    assert "| official@1 | accuracy | 60.00 |" in rows["paper"]
+    assert "not scored" in rows["lmms-eval"] and "egotaskqa_mcq_test.json" in rows["lmms-eval"]
+    assert "2 items scored differently under lenient@1 than under official@1:" in proc.stdout
