@@ -35,7 +35,7 @@ from tarsier_eval.registry import LOADERS
 from tarsier_eval.task import AnnotationFile, TaskSpec
 
 BINARY = ("yes", "no")
-FORMS = {"open": "test_qas.json", "mcq": "egotaskqa_mcq_test.json"}
+MCQ_FILE = "egotaskqa_mcq_test.json"  # the MCQ re-formulation exported as a JSON list (form: mcq)
 SPLITS = ("direct", "indirect")
 ANSWER_TOP = 4000  # preprocess_vocab.py --answer_top default
 
@@ -91,18 +91,17 @@ class EgoTaskQA(Loader):
     def __init__(self, spec: TaskSpec, form: str = "open", split: str = "direct",
                  answer_vocabulary: str | None = "train_qas.json"):  # fmt: skip
         super().__init__(spec)
-        if form not in FORMS or split not in SPLITS:
+        if form not in ("open", "mcq") or split not in SPLITS:
             raise ConfigError(f"egotaskqa: loader options form (open|mcq) and split (direct|indirect), got "
                               f"form={form!r} split={split!r}")  # fmt: skip
         self.form, self.split, self.vocabulary_file = form, split, answer_vocabulary
 
     def annotation(self) -> AnnotationFile:
-        """The test file of the chosen form (and split), by the YAML's name and aliases."""
-        ann = next((a for a in self.spec.annotations if a.name == FORMS[self.form]), None)
-        if ann is None:
-            raise ConfigError(f"{self.spec.path}: no annotation named {FORMS[self.form]}")
+        """The test file of the chosen form: the YAML's first annotation (open answers) under the split's folder, or
+        the MCQ export."""
         if self.form == "mcq":
-            return ann
+            return AnnotationFile(MCQ_FILE)
+        ann = self.spec.annotations[0]
         return AnnotationFile(f"qa/{self.split}/{ann.name}", (f"{self.split}/{ann.name}", ann.name, *ann.aliases))
 
     def vocabulary(self, files: AnnotationFiles, test_file: str) -> dict[str, int] | None:
