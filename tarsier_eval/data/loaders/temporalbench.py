@@ -1,5 +1,5 @@
-"""TemporalBench QA loader (`temporalbench_short_qa.json` and `temporalbench_long_qa.json` from HF
-microsoft/TemporalBench).
+"""TemporalBench loaders: QA (`temporalbench_short_qa.json` and `temporalbench_long_qa.json` from HF
+microsoft/TemporalBench) and captioning (`temporalbench_short_caption.json`, task temporalbench_caption).
 
 Each record is one binary caption choice; records sharing `video_name` form one multiple-binary group. The
 question text already holds the options and the instruction and is sent verbatim, as the official eval does.
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tarsier_eval.data.files import AnnotationFiles, find_annotation
-from tarsier_eval.data.records import Item, Loader, Record, RecordError
+from tarsier_eval.data.records import Item, ListLoader, Loader, Record, RecordError
 from tarsier_eval.data.sample import Media
 from tarsier_eval.errors import ConfigError, UsageError
 from tarsier_eval.registry import LOADERS
@@ -79,3 +79,19 @@ class TemporalBench(Loader):
         subset = (category or dataset) if split == "short_qa" else split
         yield Record(str(record["idx"]), subset, Media(video), gt, item.pointer, question, options,
                      use_prefix=False, meta=meta)  # fmt: skip
+
+
+@LOADERS.register("temporalbench_caption")
+class TemporalBenchCaption(ListLoader):
+    """`temporalbench_short_caption.json`: the same fields as the QA files, with GT the reference caption; the
+    `question` (the captioning instruction) is sent verbatim. Subset: the source dataset."""
+
+    def records(self, item: Item) -> Iterator[Record]:
+        record = item.value
+        caption = record["GT"]
+        if not isinstance(caption, str) or not caption.strip():
+            raise RecordError("GT must be the reference caption (a non-empty string)")
+        dataset = str(record.get("dataset", record.get("source_dataset", "")))
+        meta = {"video_name": str(record["video_name"]), "dataset": dataset}
+        yield Record(str(record["idx"]), dataset, Media(str(record["video_name"])), caption, item.pointer,
+                     str(record["question"]), use_prefix=False, meta=meta)  # fmt: skip

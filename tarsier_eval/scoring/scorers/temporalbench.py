@@ -12,16 +12,19 @@ Quirks kept by default:
 - the official script only iterates over the predictions it is given, so an item without a prediction is left
   out of BA and of its video's group (policy `missing: exclude`; `missing: wrong` counts it wrong instead);
 - an empty reply crashes the official script (`response[0]`); here it is wrong and counted as unparsed.
+Captioning (get_captioning_score.py) is task temporalbench_caption, scorer `temporalbench_caption` below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
 
 from tarsier_eval.data.sample import Sample
 from tarsier_eval.registry import SCORERS
 from tarsier_eval.scoring.aggregate import mean, pct, pct_by_group
-from tarsier_eval.scoring.framework import ParsedAnswerScorer, Row, StatusPolicy, Table
+from tarsier_eval.scoring.framework import ParsedAnswerScorer, Row, Scorer, StatusPolicy, Table, Verdict
+from tarsier_eval.scoring.metrics import sentsim
 from tarsier_eval.scoring.types import ScoreContext
 
 KEYS: dict[str, list[Callable[[Sample], str]]] = {
@@ -62,3 +65,24 @@ class TemporalBenchAccuracy(ParsedAnswerScorer):
     default_parser = "temporalbench_first_char"
     policy = StatusPolicy(missing="exclude", error="exclude")
     metrics = (_ba_mba,)
+
+
+def _similarity(rows: list[Row], ctx: ScoreContext) -> Table:
+    pairs = [(key, r.score) for s, r in rows for key in ("overall", f"dataset={s.meta['dataset']}")]
+    return {name: {"similarity": value} for name, value in pct_by_group(pairs).items()}
+
+
+@SCORERS.register("temporalbench_caption")
+class TemporalBenchCaption(Scorer):
+    """get_captioning_score.py: the cosine similarity of each reply with its reference caption under
+    all-MiniLM-L6-v2 (scoring/metrics/sentsim.py, the bundled model), averaged and x 100. Only the predictions
+    given are scored (`missing: exclude`); a failed generation has no reply to embed (`error: exclude`).
+    `overall/similarity` is the official number; `dataset=<name>/similarity` are the harness's own breakdown."""
+
+    policy = StatusPolicy(missing="exclude", error="exclude")
+    options: ClassVar[dict[str, Any]] = {"sentsim_device": "cpu"}
+    metrics = (_similarity,)
+
+    def score_sample(self, sample: Sample, response: str, ctx: ScoreContext) -> Verdict:
+        (score,) = sentsim.dot_scores([response], [str(sample.answer)], ctx.option("sentsim_device"))
+        return Verdict(None, score)
