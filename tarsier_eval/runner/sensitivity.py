@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tarsier_eval import protocols
+from tarsier_eval.errors import UsageError
 from tarsier_eval.registry import get_task
 from tarsier_eval.runner.config import RunConfig, task_specs
 from tarsier_eval.runner.evaluate import TaskLoads, score_loaded
@@ -20,15 +21,21 @@ EXAMPLES = 3
 @dataclass
 class Scored:
     protocol: protocols.Resolved
-    scores: TaskScores
+    scores: TaskScores | None
+    error: str = ""  # why the protocol could not score these predictions (e.g. it reads another annotation file)
 
 
 def score_all(task: str, predictions: dict[str, Prediction], config: RunConfig, judge: Any) -> list[Scored]:
-    """The task scored under each of its protocols (aliases such as `paper` included, resolved)."""
+    """The task scored under each of its protocols (aliases such as `paper` included, resolved); a protocol
+    whose data is not under the data root (a variant with its own annotation file) gets a row saying so."""
     out = []
     for name in protocols.names(get_task(task)):
         ((spec, resolved),) = task_specs(replace(config, protocol=name))
-        _, loaded = TaskLoads(config)(spec)
+        try:
+            _, loaded = TaskLoads(config)(spec)
+        except UsageError as exc:
+            out.append(Scored(resolved, None, str(exc)))
+            continue
         out.append(Scored(resolved, score_loaded(spec, loaded, predictions, config, judge)))
     return out
 
@@ -41,6 +48,9 @@ def summary(rows: list[Scored]) -> list[str]:
     lines = ["| protocol | applies | headline | value | n | counted | unparsed | missing | errors |",
              "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for row in rows:
+        if row.scores is None:
+            lines.append(f"| {row.protocol.requested} | {row.protocol.key} | not scored: {row.error} |")
+            continue
         c, s = row.scores.counts(), row.scores
         lines.append(f"| {row.protocol.requested} | {row.protocol.key} | {s.headline} | {_fmt(s.headline_value)} | "
                      f"{c['n']} | {c['n_scored']} | {c['n_unparsed']} | {c['n_missing']} | {c['n_errors']} |")  # fmt: skip
@@ -48,11 +58,16 @@ def summary(rows: list[Scored]) -> list[str]:
 
 
 def differences(rows: list[Scored], predictions: dict[str, Prediction]) -> list[str]:
-    """Per protocol against the first (official): how many items' verdicts differ, with examples."""
-    base = rows[0]
+    """Per protocol against the first scored one (official): how many items' verdicts differ, with examples."""
+    scored = [row for row in rows if row.scores is not None]
+    if not scored:
+        return []
+    base = scored[0]
+    assert base.scores is not None
     base_scores = {r.sample_id: r for r in base.scores.samples}
     lines = []
-    for row in rows[1:]:
+    for row in scored[1:]:
+        assert row.scores is not None
         if row.protocol.key == base.protocol.key:
             continue
         changed = [(base_scores[r.sample_id], r) for r in row.scores.samples

@@ -97,12 +97,13 @@ def _tempcompass(samples) -> tuple[dict[str, str], dict[str, float]]:
     "I am not sure." (no rule matches; the loopback judge says "Incorrect"), other odd i a wrong letter / the
     other yes-no / another option line (rules: wrong). Captioning (always judged) only for i % 10 in (0, 5): a
     caption from which the judge picks the right MC letter, or "I am not sure." (no letter picked: 0); the other
-    captioning questions have no reply (rated 0)."""
-    preds, right, n = {}, {}, {}
+    captioning questions have no reply (in no denominator, as officially)."""
+    preds, right, seen, n = {}, {}, {}, {}
     for s in samples:
         fmt = s.subset
-        i = n.get(fmt, 0)
-        n[fmt] = i + 1
+        i = seen.get(fmt, 0)
+        seen[fmt] = i + 1
+        n[fmt] = n.get(fmt, 0) + (fmt != "captioning" or i % 10 in (0, 5))  # the questions with a reply
         if fmt == "captioning":
             if i % 10 in (0, 5):
                 preds[s.sample_id] = f"GUESS {s.meta['mc_answer'][0]}" if i % 10 == 0 else "I am not sure."

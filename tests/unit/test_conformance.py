@@ -14,6 +14,7 @@ Per fixture and prediction set, through `score_task` with the protocol applied:
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from tarsier_eval.registry import get_task
 from tarsier_eval.runner.predictions import read_predictions
 from tarsier_eval.scoring.score import score_task
 from tests.conftest import FIXTURES, SHARED_BENCHMARKS
+from tests.support.conformance_data import built_root
 from tests.support.judge_rules import rule_judge
 
 pytestmark = pytest.mark.slow  # minutes on 2 cores: left out of `make test-fast`
@@ -38,7 +40,22 @@ CASES = sorted(
 
 
 def _data_root(meta: dict[str, Any]) -> Path:
-    return SHARED_BENCHMARKS if meta["data_root"] == "shared" else FIXTURES.parent / meta["data_root"]
+    root = SHARED_BENCHMARKS if meta["data_root"] == "shared" else FIXTURES.parent / meta["data_root"]
+    return built_root(meta["data_build"], root) if meta.get("data_build") else root
+
+
+def _predictions(path: Path):
+    """The fixture's predictions through the CLI's reader. A `"response": null` without an error (what an official
+    pipeline saves for a refused generation) gets the "error" the harness's predictions contract asks for: both
+    mean a failed generation (status error)."""
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if all(r.get("response") is not None or r.get("error") for r in records):
+        return read_predictions(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        fixed = Path(tmp) / path.name
+        fixed.write_text("".join(json.dumps({**r, "error": r.get("error") or "null response (official: refused)"}
+                                            if r.get("response") is None else r) + "\n" for r in records))  # fmt: skip
+        return read_predictions(fixed)
 
 
 def score_case(task: str, protocol: str, name: str):
@@ -46,7 +63,7 @@ def score_case(task: str, protocol: str, name: str):
     meta = json.loads((folder / "meta.json").read_text())
     spec, _ = protocols.apply(get_task(task), protocol)
     loaded = load_samples(spec, _data_root(meta), options=meta.get("loader_options") or {})
-    predictions = read_predictions(folder / f"{name}.predictions.jsonl")
+    predictions = _predictions(folder / f"{name}.predictions.jsonl")
     judge = rule_judge(meta["judge_rule"]) if meta.get("judge_rule") else None
     scores = score_task(spec, loaded.samples, predictions, options=meta.get("score_options") or {}, judge=judge,
                         seed=int(meta.get("official_random_seed", 0)))  # fmt: skip

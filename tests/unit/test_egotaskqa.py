@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from tarsier_eval import protocols
 from tarsier_eval.data.load import load_samples
-from tarsier_eval.data.loaders.egotaskqa import interval_frames
+from tarsier_eval.data.loaders.egotaskqa import answer_vocabulary, interval_frames
+from tarsier_eval.errors import UsageError
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.parsers.egotaskqa import mcq_letter, normalize_answer
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
+from tests.support.cli import run_cli
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "egotaskqa"
 MCQ = [
@@ -53,6 +56,7 @@ def test_loads_official_schema(ego, tmp_path):
     del records[1]["reasoning_type"]
     records[2]["interval"] = "broken"
     (tmp_path / "test_qas.json").write_text(json.dumps(records))
+    (tmp_path / "train_qas.json").write_text((FIXTURE / "train_qas.json").read_text())
     result = load_samples(get_task("egotaskqa"), tmp_path)
     assert len(result.samples) == 3 and [i.pointer for i in result.issues] == ["/1", "/2"]
 
@@ -66,8 +70,52 @@ def test_normalisation(text, official, strict):
     assert normalize_answer(text) == official and normalize_answer(text, "strict") == strict
 
 
-def test_exact_match_per_reasoning_tag(ego):
+def test_official_answer_vocabulary():
+    """preprocess_vocab.py: <UNK0>, <UNK1>, then train answers by count (ties first-seen), lower-cased."""
+    train = [{"answer": a} for a in ["no", "Apple", "yes", "yes", "apple", "no", "yes", "cup"]]
+    assert list(answer_vocabulary(train)) == ["<UNK0>", "<UNK1>", "yes", "no", "apple", "cup"]
+    vocab = answer_vocabulary(json.loads((FIXTURE / "train_qas.json").read_text()))
+    assert set(vocab) == {"<UNK0>", "<UNK1>", "yes", "no", "wash apple", "open", "put cup"}
+
+
+def test_official_exact_match_over_the_train_vocabulary(ego):
+    """The raw reply must be a vocabulary entry equal to the reference; a reference outside the vocabulary
+    ("get cup": label <UNK1>) is never correct; "<UNK1>" would crash the official encoder (wrong here)."""
     spec, samples = ego
+    assert samples[0].meta["split"] == "direct" and "wash apple" in samples[0].meta["answer_vocabulary"]
+    replies = ["yes", "No", "wash apple", "get cup", "<UNK1>"]
+    preds = {s.sample_id: Prediction(s.sample_id, r) for s, r in zip(samples, replies, strict=True)}
+    scores = score_task(spec, samples, preds)
+    assert [r.score for r in scores.samples] == [1.0, 0.0, 1.0, 0.0, 0.0]
+    assert [r.status for r in scores.samples] == ["ok", "unparsed", "ok", "unparsed", "unparsed"]
+    assert scores.samples[3].detail == {"reference_outside_vocabulary": True}
+    assert "official_encoder_raises" in scores.samples[4].detail
+    overall = scores.metrics["overall"]
+    assert overall == {"accuracy": 40.0, "exact_match_direct": 40.0}
+    assert any("outside the train answer vocabulary" in n for n in scores.notes)
+    lenient, _ = protocols.apply(spec, "lenient")
+    loaded = load_samples(lenient, FIXTURE).samples
+    assert loaded[0].meta["answer_vocabulary"] is None
+    assert score_task(lenient, loaded, preds).metrics["overall"]["accuracy"] == 80.0  # "No" and "get cup" count
+    indirect = load_samples(spec, FIXTURE, options={"split": "indirect"}).samples
+    assert "exact_match_indirect" in score_task(spec, indirect, preds).metrics["overall"]
+
+
+def test_official_rule_needs_the_train_file(tmp_path):
+    (tmp_path / "test_qas.json").write_text((FIXTURE / "test_qas.json").read_text())
+    with pytest.raises(UsageError, match=r"train_qas\.json.*lenient"):
+        load_samples(get_task("egotaskqa"), tmp_path)
+    (tmp_path / "direct").mkdir()
+    (tmp_path / "direct" / "train_qas.json").write_text((FIXTURE / "train_qas.json").read_text())
+    (tmp_path / "direct" / "test_qas.json").write_text((FIXTURE / "test_qas.json").read_text())
+    loaded = load_samples(get_task("egotaskqa"), tmp_path)  # the split folder comes first
+    assert set(loaded.files) == {"direct/test_qas.json", "direct/train_qas.json"}
+
+
+def test_exact_match_per_reasoning_tag(ego):
+    spec, _ = ego
+    spec, _ = protocols.apply(spec, "lenient")
+    samples = load_samples(spec, FIXTURE).samples
     replies = ["Yes.", "No, he cannot", " Wash apple.\n", ""]  # 105 has no prediction
     preds = {s.sample_id: Prediction(s.sample_id, r) for s, r in zip(samples, replies, strict=False)}
     scores = score_task(spec, samples, preds)
@@ -84,17 +132,17 @@ def test_exact_match_per_reasoning_tag(ego):
 
 @pytest.mark.parametrize(
     ("reply", "letter"),
-    [("(B) a cup", "B"), ("The answer is C.", "C"), ("**A**", "A"), ("B", "B"), ("a plate", "C"),
+    [("(B) a cup", "B"), ("The answer is C.", "C"), ("**A**", "A"), ("B", "B"), ("a plate", "C"), ("an apple", "D"),
      ("Each option fits; I think a plate", "C"), ("Each option", ""), ("b", ""), ("", ""), ("I cannot tell", "")],
 )  # fmt: skip
 def test_mcq_extraction_as_lmms_eval(reply, letter):
-    options = {"A": "a knife", "B": "a cup", "C": "a plate", "D": "an apple"}
+    options = {"A": "a knife", "B": "a cup", "C": "a plate", "D": "an apple."}  # lmms-eval strips the "."
     assert mcq_letter(reply, options) == letter
 
 
 def test_mcq_variant_end_to_end(tmp_path):
     (tmp_path / "egotaskqa_mcq_test.json").write_text(json.dumps(MCQ))
-    spec = get_task("egotaskqa")
+    spec, _ = protocols.apply(get_task("egotaskqa"), "lmms-eval")
     samples = load_samples(spec, tmp_path).samples
     assert [s.sample_id for s in samples] == ["egotaskqa/mcq/0", "egotaskqa/mcq/1"]
     assert samples[0].prompt == (
@@ -107,5 +155,24 @@ def test_mcq_variant_end_to_end(tmp_path):
     preds = {"egotaskqa/mcq/0": Prediction("egotaskqa/mcq/0", "The answer is B"),
              "egotaskqa/mcq/1": Prediction("egotaskqa/mcq/1", "put the cup on the table")}  # fmt: skip
     scores = score_task(spec, samples, preds)
-    assert scores.metrics["overall"]["accuracy"] == 100.0 and scores.metrics["mcq"]["accuracy"] == 100.0
+    assert scores.metrics["overall"] == {"accuracy": 100.0, "mcq_accuracy": 100.0}
+    assert scores.metrics["mcq"]["accuracy"] == 100.0
     assert [r.parsed for r in scores.samples] == ["B", "C"]
+
+
+def test_protocols_all_on_open_answers(tmp_path):
+    """`score --protocols all`: official, lenient and paper side by side; lmms-eval, which reads the MCQ file, gets a
+    row saying why it could not score these open-answer predictions."""
+    preds = tmp_path / "preds.jsonl"
+    replies = {101: "yes", 102: "No", 103: "wash apple", 104: "get cup", 105: "open"}
+    preds.write_text("".join(json.dumps({"sample_id": f"egotaskqa/{k}", "response": v}) + "\n"
+                             for k, v in replies.items()))  # fmt: skip
+    proc = run_cli("score", "--task", "egotaskqa", "--predictions", str(preds), "--data-root", str(FIXTURE),
+                   "--protocols", "all")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = {line.split("|")[1].strip(): line for line in proc.stdout.splitlines() if line.startswith("| ")}
+    assert "| official@1 | accuracy | 60.00 | 5 |" in rows["official"]
+    assert "| lenient@1 | accuracy | 100.00 | 5 |" in rows["lenient"]
+    assert "| official@1 | accuracy | 60.00 |" in rows["paper"]
+    assert "not scored" in rows["lmms-eval"] and "egotaskqa_mcq_test.json" in rows["lmms-eval"]
+    assert "2 items scored differently under lenient@1 than under official@1:" in proc.stdout

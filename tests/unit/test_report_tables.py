@@ -29,7 +29,7 @@ def runs(tmp_path):
         [],
     )
     tv = TaskScores("tvbench", "accuracy", {"overall": {"accuracy": 55.04}}, [])
-    ego = TaskScores("egotaskqa", "accuracy", {"overall": {"accuracy": 78.25}}, [])
+    ego = TaskScores("egotaskqa", "accuracy", {"overall": {"accuracy": 78.25, "exact_match_direct": 78.25}}, [])
     a = load_run(write_run(tmp_path, "run-a", [vh, tv, ego], model="Tarsier2-7B"))
     b = load_run(write_run(tmp_path, "run-b", [tv], model="my-7b"))
     return a, b

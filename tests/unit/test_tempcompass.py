@@ -13,6 +13,7 @@ from tarsier_eval.scoring.parsers.tempcompass import (
     caption_matching_rule,
     captioning_rating,
     multi_choice_rule,
+    parse_tempcompass,
     yes_no_rule,
 )
 from tarsier_eval.scoring.score import score_task
@@ -106,6 +107,17 @@ def test_caption_matching_rule(pred, expected):
     assert caption_matching_rule(pred, CM_Q, "Option 2: A man is dunking a basketball.") == expected
 
 
+def test_lmms_eval_reads_the_raw_reply(tempcompass):
+    """The official scripts strip the reply and drop "</s>" before the rules; lmms-eval matches the raw reply."""
+    _spec, samples = tempcompass
+    mc = next(s for s in samples if s.meta["format"] == "multi-choice")
+    letter = mc.answer[0]
+    for reply in (f" {letter}\n", f"{letter}</s>"):
+        assert parse_tempcompass(reply, mc).correct is True
+        raw = parse_tempcompass(reply, mc, preprocess_reply=False)
+        assert not raw.ok and raw.value == reply  # left to the judge, which sees the reply as given
+
+
 def test_captioning_rating():
     assert captioning_rating("Reasoning: it dunks.\nAnswer: A. dunking a basketball", "A. dunking a basketball") == 1
     assert captioning_rating("Reasoning: x\nAnswer: B. dribbling a basketball", "A. dunking a basketball") == 0
@@ -189,23 +201,30 @@ def _predictions(samples):
 def test_without_judge_rule_part_and_unjudged(tempcompass):
     spec, samples = tempcompass
     preds, rule = _predictions(samples)
-    missing = samples[0].sample_id  # an MC sample whose reply would be right
+    missing = samples[0].sample_id  # an MC sample whose reply would be right: officially in no denominator
     del preds[missing]
     scores = score_task(spec, samples, preds)
     for fmt, short in (("multi-choice", "mc"), ("yes_no", "yn"), ("caption_matching", "cm")):
         group = [s for s in samples if s.meta["format"] == fmt]
-        total = sum(rule[s.sample_id] or 0 for s in group if s.sample_id != missing)
-        assert scores.metrics["overall"][short] == pytest.approx(100 * total / len(group)), fmt
+        answered = [s for s in group if s.sample_id != missing]
+        total = sum(rule[s.sample_id] or 0 for s in answered)
+        assert scores.metrics["overall"][short] == pytest.approx(100 * total / len(answered)), fmt
         unmatched = sum(rule[s.sample_id] is None for s in group)
         assert scores.metrics[fmt]["n_unjudged"] == unmatched
-        action = [s for s in group if s.meta["dim"] == "action"]
-        right = sum(rule[s.sample_id] or 0 for s in action if s.sample_id != missing)
+        action = [s for s in answered if s.meta["dim"] == "action"]
+        right = sum(rule[s.sample_id] or 0 for s in action)
         assert scores.metrics[fmt]["action"] == pytest.approx(100 * right / len(action))
+        matched = sum(rule[s.sample_id] is not None for s in answered)
+        assert scores.metrics[fmt]["match_success_rate"] == pytest.approx(100 * matched / len(answered))
     assert scores.metrics["overall"]["cg"] is None and scores.metrics["overall"]["avg"] is None
     n_unjudged = sum(v is None for v in rule.values())
     assert len(scores.extra["unjudged"]) == n_unjudged and scores.counts()["n_unjudged"] == n_unjudged
     assert any("unjudged" in n for n in scores.notes)
     assert scores.counts()["n_missing"] == 1
+    counted = score_task(spec, samples, preds, options={"missing": "wrong"})  # lmms-eval: every doc counts
+    mc = [s for s in samples if s.meta["format"] == "multi-choice"]
+    total = sum(rule[s.sample_id] or 0 for s in mc if s.sample_id != missing)
+    assert counted.metrics["overall"]["mc"] == pytest.approx(100 * total / len(mc))
     # exclude mode: unmatched replies leave the denominator
     excl = score_task(spec, samples, preds, options={"unjudged": "exclude"})
     group = [s for s in samples if s.meta["format"] == "yes_no"]

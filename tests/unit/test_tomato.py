@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.errors import ConfigError
 from tarsier_eval.judges.base import JudgeOutcome, JudgeParseError, JudgeRequest
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.parsers.tomato import tomato_pre_parser
@@ -144,9 +145,9 @@ def test_scores_with_llm_parser_and_seeded_fallback(tomato):
     assert scores.metrics["demonstration:human"]["accuracy"] == pytest.approx(
         100 * sum(expected[i][0] for i in human) / len(human)
     )
-    methods = [v[1] for v in expected.values()] + ["missing"]
-    assert scores.metrics["overall"]["parsed_random"] == pytest.approx(100 * methods.count("random") / n)
-    assert scores.metrics["overall"]["parsed_llm"] == pytest.approx(100 * methods.count("llm") / n)
+    methods = [v[1] for v in expected.values()]  # shares of the questions that have an output
+    assert scores.metrics["overall"]["parsed_random"] == pytest.approx(100 * methods.count("random") / (n - 1))
+    assert scores.metrics["overall"]["parsed_llm"] == pytest.approx(100 * methods.count("llm") / (n - 1))
     assert scores.counts()["n_unparsed"] == methods.count("random")
     assert scores.counts()["n_missing"] == 1
     # the judge saw the official prompt with the raw reply, the choices list and the index2ans dict
@@ -167,9 +168,33 @@ def test_without_judge_regex_then_random(tomato):
     assert scores.metrics["overall"]["parsed_random"] == 100.0
     expected = sum(random.Random(f"3:tomato:{s.sample_id}").choice(s.meta["all_choices"]) == s.answer for s in samples)
     assert scores.metrics["overall"]["accuracy"] == pytest.approx(100 * expected / len(samples))
-    assert any("no LLM parser" in n for n in scores.notes)
+    assert any(n.startswith("WARNING: no LLM parser") and "RANDOM" in n for n in scores.notes)
     other = score_task(spec, samples, preds, seed=4)
     assert other.metrics["overall"]["accuracy"] != scores.metrics["overall"]["accuracy"]
+
+
+def test_official_random_draws_follow_the_result_folder_order(tomato):
+    """`official_random_seed`: one RNG, seeded once, drawn for each fallback in the official order (result folders
+    as listed, then annotation order), like `random.seed(S); parse_result.main()`; the partial file's shares of
+    parse methods are over the questions with an output."""
+    spec, samples = tomato
+    chosen = [s for s in samples if s.subset in ("count", "rotation")][::7]
+    preds = {s.sample_id: Prediction(s.sample_id, "(x)" if i % 3 else s.answer) for i, s in enumerate(chosen)}
+    order = "rotation+object;rotation+human;count+simulated;rotation+simulated;count+human;count+object"
+    scores = score_task(spec, samples, preds, seed=5,
+                        options={"official_random_seed": 11, "official_file_order": order})  # fmt: skip
+    rng = random.Random(11)
+    by_id = {r.sample_id: r for r in scores.samples}
+    fallbacks = [s for s in chosen if by_id[s.sample_id].detail["parse"] == "random"]
+    folders = order.split(";")
+    fallbacks.sort(key=lambda s: folders.index(f"{s.subset}+{s.meta['demonstration_type']}"))  # stable: file order
+    assert len(fallbacks) > 20
+    for s in fallbacks:
+        assert by_id[s.sample_id].parsed == rng.choice(s.meta["all_choices"]), s.sample_id
+    assert scores.metrics["overall"]["parsed_rule"] + scores.metrics["overall"]["parsed_random"] == pytest.approx(100)
+    assert scores.metrics["overall"]["parsed_random"] == pytest.approx(100 * len(fallbacks) / len(chosen))
+    with pytest.raises(ConfigError, match="count\\+object"):
+        score_task(spec, samples, preds, options={"official_random_seed": 11, "official_file_order": order[:-13]})
 
 
 def test_malformed_record_is_a_load_issue(tmp_path, shared_benchmarks):

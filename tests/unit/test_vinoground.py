@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from tarsier_eval import protocols
+from tarsier_eval.data.files import sha256_file
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.data.sample import Media, Sample, SourceRef
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.parsers.first_char import parse_vinoground
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
+from tests.support.conformance_data import built_root
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "vinoground"
 
@@ -106,3 +109,30 @@ def test_broken_pair_is_a_load_issue(tmp_path):
     result = load_samples(get_task("vinoground"), tmp_path)
     assert len(result.samples) == 26
     assert len(result.issues) == 1 and "vinoground_textscore.json#/2" in str(result.issues[0])
+
+
+def test_empty_reply_aborts_its_pair_officially(vinoground):
+    """get_score_all.py reads `response[0]` of the saved string: an empty text reply raises inside the pair's try,
+    so the pair keeps its place in every denominator and loses its video credit; lmms-eval has no abort."""
+    spec, samples = vinoground
+    preds = {s.sample_id: Prediction(s.sample_id, s.answer) for s in samples}
+    preds["vinoground/text/0_pos"] = Prediction("vinoground/text/0_pos", "")
+    official = score_task(spec, samples, preds)
+    by_id = {r.sample_id: r for r in official.samples}
+    assert by_id["vinoground/text/0_pos"].status == "unparsed" and by_id["vinoground/text/0_pos"].score is None
+    assert official.metrics["overall"]["video_score"] == pytest.approx(100 * 6 / 7)
+    assert official.metrics["overall"]["text_score"] == pytest.approx(100 * 6 / 7)
+    lenient, _ = protocols.apply(spec, "lmms-eval")
+    scored = score_task(lenient, samples, preds)
+    assert scored.metrics["overall"]["video_score"] == 100.0
+    assert {r.sample_id: r.score for r in scored.samples}["vinoground/text/0_pos"] == 0.0
+
+
+def test_lmms_eval_conformance_tree_is_rebuilt_byte_for_byte():
+    """The 500-pair tree of the lmms-eval fixture (not committed) has the checksums its SOURCE.md records."""
+    root = built_root("vinoground_500_from_7", FIXTURE)
+    assert {f.name: sha256_file(f) for f in root.iterdir()} == {
+        "vinoground.csv": "8851b4a8cac595932b415f6fc8c0d91cad08dc9f046ef189d4248d2701d7218d",
+        "vinoground_textscore.json": "00d0ce1cbdf23ce4723f23f2c0d5b1da0a04d23c6f20d66a16575323f0d9b83b",
+        "vinoground_videoscore.json": "31d5fd649cd3601c93136e7213c12274819bb921b16304628ae499f92ab841f6",
+    }

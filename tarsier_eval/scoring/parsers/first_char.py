@@ -19,6 +19,9 @@ def parse_temporalbench(response: str, sample: Sample) -> Parsed:
 
 @PARSERS.register("vinoground_first_char")
 def parse_vinoground(response: str, sample: Sample) -> Parsed:
-    """get_score_all.py: `response[:len(GT)].lower() == GT.lower()` ("a" right; "(A)", " A" wrong)."""
+    """get_score_all.py: `response[0][:len(GT)].lower() == GT.lower()` on a string reply ("a" right; "(A)", " A"
+    wrong). An empty reply makes `response[0]` raise officially: unparsed (the scorer decides what that does)."""
+    if not response:
+        return Parsed(None, "none", correct=False)
     gold = str(sample.answer)
     return Parsed(response[:1], "rule", correct=response[: len(gold)].lower() == gold.lower())

@@ -100,10 +100,10 @@ def captioning_rating(llm_output: str, mc_answer: str) -> int:
 
 
 @PARSERS.register("tempcompass_rules")
-def parse_tempcompass(response: str, sample: Sample) -> Parsed:
-    """The official rule of the sample's task format on the preprocessed reply; no rule for captioning, and a
-    reply no rule matches is left to the judge (method "none")."""
-    pred = preprocess(response)
+def parse_tempcompass(response: str, sample: Sample, *, preprocess_reply: bool = True) -> Parsed:
+    """The official rule of the sample's task format on the preprocessed reply (`preprocess_reply: false`: the raw
+    reply, as lmms-eval); no rule for captioning, and a reply no rule matches is left to the judge ("none")."""
+    pred = preprocess(response) if preprocess_reply else response
     fmt = sample.meta["format"]
     rating = None
     if fmt == "multi-choice":

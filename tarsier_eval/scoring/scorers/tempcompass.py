@@ -11,8 +11,10 @@ Without a judge: replies the rules cannot match are "unjudged" (listed in `extra
 official `--disable_llm` does (policy `unjudged: wrong`; `unjudged: exclude` leaves them out). Captioning has no
 rule part, so without a judge its accuracy is None.
 Official quirks kept: a failed judge call rates 0 for the rating prompts but -1 for captioning (an empty or failed
-captioning reply subtracts from the sum; option `caption_failed_rating` changes it). Deviation: a sample without a
-prediction is rated 0 (as a None prediction is officially) instead of being left out.
+captioning reply subtracts from the sum; option `caption_failed_rating` changes it). A sample without a prediction
+is in no denominator, accuracy or match rate (policy `missing: exclude`: the official scripts only see the
+predictions file's entries); a None prediction (inference error) rates 0 as the official "refused" branch.
+Protocol `lmms-eval`: a failed captioning judgement counts 0 and a missing reply counts wrong (every doc counts).
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ def _metrics(rows: list[Row], ctx: ScoreContext) -> Table:
     unjudged: dict[str, int] = defaultdict(int)
     for s, r in rows:
         fmt = s.meta["format"]
+        if r.status == "missing" and r.score is None:  # not in the official results file at all
+            matched.setdefault(fmt, [])
+            continue
         matched[fmt].append(float(bool(r.detail.get("match_success"))))
         unjudged[fmt] += r.status == "unjudged"
         if r.score is None:
@@ -98,7 +103,7 @@ def _metrics(rows: list[Row], ctx: ScoreContext) -> Table:
 @SCORERS.register("tempcompass_accuracy")
 class TempCompassAccuracy(Scorer):
     default_parser = "tempcompass_rules"
-    policy = StatusPolicy(unjudged="wrong", judge_failed="wrong")
+    policy = StatusPolicy(missing="exclude", unjudged="wrong", judge_failed="wrong")
     options: ClassVar[dict[str, Any]] = {"caption_failed_rating": -1}
     judged = RatingJudge()
     metrics = (_metrics,)

@@ -6,19 +6,27 @@ a choice letter; if still nothing, `random.choice(all_choices)`, here from an RN
 so results are repeatable. Correct iff the parsed letter is the gold letter. Accuracy is micro over questions,
 overall, per reasoning type (file) and per demonstration type.
 
-Reported beside accuracy: how each answer was parsed (`parsed_rule`, `parsed_llm`, `parsed_random` in %), so the
-parse-failure rate is visible; random-fallback samples have status "unparsed" but count, as officially.
-Options: `llm_parse` (default true; false skips the judge even when one is configured). A question without a
-model output is in no denominator (policy `missing: exclude`, official: the pipeline has no row for it;
-`missing: wrong` counts it wrong).
+Reported beside accuracy: how each answer was parsed (`parsed_rule`, `parsed_llm`, `parsed_random`, in % of the
+questions that have a model output), so the parse-failure rate is visible; random-fallback samples have status
+"unparsed" but count, as officially. A question without a model output is in no denominator (policy
+`missing: exclude`, official: the pipeline has no row for it; `missing: wrong` counts it wrong).
+Options: `llm_parse` (default true; false skips the judge even when one is configured);
+`official_random_seed` (default None): the random fallbacks are drawn the way `random.seed(S);
+parse_result.main()` draws them, one `random.choice(all_choices)` per fallback from one RNG, in the order the
+official run meets them: result folders `<reasoning type>+<demonstration type>` in `official_file_order` (what
+`os.listdir("results")` returned there: file-system order, not portable; default sorted), then questions in
+annotation order. With that seed and order the official parsed letters are reproduced exactly; an unseeded
+official run cannot be.
 """
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from typing import Any, ClassVar
 
 from tarsier_eval.data.sample import Sample
+from tarsier_eval.errors import ConfigError
 from tarsier_eval.judges.base import JudgeOutcome, JudgeParseError, JudgeRequest
 from tarsier_eval.judges.prompts import load_judge_spec, load_prompt
 from tarsier_eval.registry import SCORERS
@@ -72,23 +80,54 @@ def _groups(rows: list[Row], ctx: ScoreContext) -> Table:
     groups["overall"] = []
     parse_counts: dict[str, int] = defaultdict(int)
     for s, r in rows:
-        parse_counts[r.detail.get("parse", r.status)] += 1
+        if r.status not in ("missing", "error"):
+            parse_counts[r.detail.get("parse", r.status)] += 1
         if r.score is None:
             continue
         groups[s.subset].append(r.score)
         groups[f"demonstration:{s.meta['demonstration_type']}"].append(r.score)
         groups["overall"].append(r.score)
     metrics: Table = {name: {"accuracy": pct(mean(v))} for name, v in groups.items()}
+    answered = sum(parse_counts.values())
     for method in ("rule", "llm", "random"):
-        metrics["overall"][f"parsed_{method}"] = 100.0 * parse_counts[method] / (len(rows) or 1)
+        metrics["overall"][f"parsed_{method}"] = pct(parse_counts[method] / answered) if answered else None
     return metrics
+
+
+def file_order(option: Any, rows: list[Row]) -> list[str]:
+    """The official result folders (`<reasoning type>+<demonstration type>`, an optional `shuffle_` prefix dropped)
+    in the order given (a list, or a string of names separated by spaces, commas or semicolons); default sorted."""
+    present = {folder_of(s) for s, r in rows if r.status != "missing"}  # the folders the official run would have
+    if option is None:
+        return sorted(present)
+    names = option if isinstance(option, list) else str(option).replace(";", " ").replace(",", " ").split()
+    order = [str(n).removeprefix("shuffle_").rstrip("/") for n in names]
+    absent = sorted(present - set(order))
+    if absent:
+        raise ConfigError(f"tomato: official_file_order lacks the result folders {absent}")
+    return order
+
+
+def folder_of(sample: Sample) -> str:
+    return f"{sample.subset}+{sample.meta['demonstration_type']}"
+
+
+def official_draws(rows: list[Row], ctx: ScoreContext) -> None:
+    """Redraw every random fallback as `random.seed(S)` then the official parse loop would (module docstring)."""
+    order = {name: i for i, name in enumerate(file_order(ctx.option("official_file_order"), rows))}
+    fallbacks = [(order[folder_of(s)], i, s, r) for i, (s, r) in enumerate(rows) if r.detail.get("parse") == "random"]
+    rng = random.Random(ctx.option("official_random_seed"))
+    for _, _, sample, result in sorted(fallbacks, key=lambda f: f[:2]):
+        letter = rng.choice(sample.meta["all_choices"])
+        result.parsed, result.score = letter, float(letter == sample.answer)
+        result.detail["random_letter"] = letter
 
 
 @SCORERS.register("tomato_accuracy")
 class TomatoAccuracy(Scorer):
     default_parser = "tomato_regex"
     policy = StatusPolicy(missing="exclude")
-    options: ClassVar[dict[str, Any]] = {"llm_parse": True}
+    options: ClassVar[dict[str, Any]] = {"llm_parse": True, "official_random_seed": None, "official_file_order": None}
     judged = LLMParse()
     metrics = (_groups,)
 
@@ -101,10 +140,20 @@ class TomatoAccuracy(Scorer):
         return drawn
 
     def aggregate(self, rows: list[Row], ctx: ScoreContext) -> Aggregate:
+        """Metrics after the random fallbacks are final: with `official_random_seed` they are redrawn here, once
+        every LLM-parse outcome is known, in the official order."""
+        seeded = ctx.option("official_random_seed") is not None
+        if seeded and ctx.option("unparsed", "count") == "count":  # otherwise the draws count for nothing
+            official_draws(rows, ctx)
         result = super().aggregate(rows, ctx)
         n_random = sum(r.detail.get("parse") == "random" for _, r in rows)
-        result.notes.append(f"micro accuracy over {len(rows)} questions; {n_random} scored by the official random "
-                            f"fallback (seed {ctx.seed})")  # fmt: skip
+        n_scored = sum(r.score is not None for _, r in rows)
+        how = (f"one RNG seeded {ctx.option('official_random_seed')} in the official file order" if seeded
+               else f"per-question RNGs from seed {ctx.seed}; official draws are unseeded")  # fmt: skip
+        result.notes.append(f"micro accuracy over {n_scored} answered questions; {n_random} scored by the official "
+                            f"random fallback ({how})")  # fmt: skip
         if n_random and (ctx.judge is None or not ctx.option("llm_parse")):
-            result.notes.append("no LLM parser used (no judge configured or llm_parse=false): regex -> random only")
+            result.notes.append(f"WARNING: no LLM parser (no judge configured or llm_parse=false): {n_random} replies "
+                                "the official pipeline sends to GPT-4o-mini were scored by RANDOM choice; accuracy is "
+                                "not comparable to official TOMATO numbers (configure --judge-base-url/--judge-model)")  # fmt: skip
         return result

@@ -4,10 +4,15 @@ Parser `vinoground_first_char`: an item is correct iff `response[:len(GT)].lower
 text-correct iff both its text items are, video-correct iff both video items are, group-correct iff both; scores
 are percentages of pairs, overall ("all") and per category (major and minor, a pair counts in each of its).
 
-Quirk kept by default (`missing_aborts_pair: true`): the official loop evaluates text pos, text neg, video pos,
-video neg with short-circuit `and`, inside a try/except that skips the rest of the pair on a missing reply (KeyError)
-while the pair stays in the denominator. So a missing reply for a text item also voids that pair's video credit.
-With `missing_aborts_pair: false` a missing reply is simply wrong. Predictions with an error count as missing.
+The official loop evaluates text pos, text neg, video pos, video neg with short-circuit `and`, inside a
+try/except that skips the rest of the pair when reading a reply raises, while the pair stays in the denominator:
+- a missing reply raises KeyError (`missing_aborts_pair: true`); predictions with an error count as missing;
+- an empty reply raises IndexError (`response[0]` of the string the eval scripts save; `empty_aborts_pair: true`).
+So a missing or empty text reply also voids that pair's video credit. Per item, the score follows the official
+item expression: None where it raises (status missing/error/unparsed, policy "exclude"), which does NOT take the
+pair out of any denominator. lmms-eval (protocol `lmms-eval`) has no abort: both options false, and a missing or
+empty reply is an ordinary wrong item (`missing: wrong`, `unparsed: wrong`; lmms-eval itself crashes on an empty
+reply, so that case has no lmms-eval number to match).
 """
 
 from __future__ import annotations
@@ -17,30 +22,31 @@ from typing import Any, ClassVar
 
 from tarsier_eval.registry import SCORERS
 from tarsier_eval.scoring.aggregate import pct
-from tarsier_eval.scoring.framework import Aggregate, ParsedAnswerScorer, Row
+from tarsier_eval.scoring.framework import Aggregate, ParsedAnswerScorer, Row, StatusPolicy
 from tarsier_eval.scoring.types import SampleResult, ScoreContext
 
 
-class _Missing(Exception):
-    """A reply the official script would look up and not find."""
+class _Raised(Exception):
+    """A reply whose official reading raises (missing: KeyError; empty: IndexError)."""
 
 
-def _pair_outcome(items: dict[tuple[str, str], SampleResult], abort: bool) -> tuple[bool, bool]:
-    """(text_ok, video_ok) following the official evaluation order and its abort-on-missing behaviour."""
+def _pair_outcome(items: dict[tuple[str, str], SampleResult], ctx: ScoreContext) -> tuple[bool, bool]:
+    """(text_ok, video_ok) following the official evaluation order and its abort-on-exception behaviour."""
+    aborts = {"missing": ctx.option("missing_aborts_pair"), "error": ctx.option("missing_aborts_pair"),
+              "unparsed": ctx.option("empty_aborts_pair")}  # fmt: skip
 
     def correct(kind: str, role: str) -> bool:
         r = items.get((kind, role))
-        if r is None or r.status in ("missing", "error"):
-            if abort:
-                raise _Missing
-            return False
-        return r.score == 1.0
+        status = "missing" if r is None else r.status
+        if aborts.get(status):
+            raise _Raised
+        return r is not None and r.score == 1.0
 
     text_ok = video_ok = False
     try:
         text_ok = correct("text", "pos") and correct("text", "neg")
         video_ok = correct("video", "pos") and correct("video", "neg")
-    except _Missing:
+    except _Raised:
         pass
     return text_ok, video_ok
 
@@ -48,7 +54,8 @@ def _pair_outcome(items: dict[tuple[str, str], SampleResult], abort: bool) -> tu
 @SCORERS.register("vinoground_pairs")
 class VinogroundPairs(ParsedAnswerScorer):
     default_parser = "vinoground_first_char"
-    options: ClassVar[dict[str, Any]] = {"missing_aborts_pair": True}
+    policy = StatusPolicy(missing="exclude", error="exclude", unparsed="exclude")
+    options: ClassVar[dict[str, Any]] = {"missing_aborts_pair": True, "empty_aborts_pair": True}
 
     def aggregate(self, rows: list[Row], ctx: ScoreContext) -> Aggregate:
         pairs: dict[int, dict[tuple[str, str], SampleResult]] = defaultdict(dict)
@@ -58,7 +65,7 @@ class VinogroundPairs(ParsedAnswerScorer):
             cats[s.meta["pair"]] = s.meta["categories"]
         counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # pairs, text, video, group
         for k in sorted(pairs):
-            text_ok, video_ok = _pair_outcome(pairs[k], bool(ctx.option("missing_aborts_pair")))
+            text_ok, video_ok = _pair_outcome(pairs[k], ctx)
             for cat in cats[k]:
                 row = counts[cat]
                 row[0] += 1
@@ -70,6 +77,6 @@ class VinogroundPairs(ParsedAnswerScorer):
             name = "overall" if cat == "all" else cat
             metrics[name] = {"text_score": pct(text / n), "video_score": pct(video / n), "group_score": pct(group / n)}
         metrics.setdefault("overall", {"text_score": None, "video_score": None, "group_score": None})
-        return Aggregate(
-            metrics, [f"{len(pairs)} pairs; item correct iff the reply's first character is the GT letter"]
-        )
+        notes = [f"{len(pairs)} pairs; item correct iff the reply's first character is the GT letter; pair scores "
+                 "over every pair, a pair whose reply is missing or empty keeps its place in every denominator"]  # fmt: skip
+        return Aggregate(metrics, notes)
