@@ -102,7 +102,34 @@ def test_descriptions_judged_with_the_official_prompts(eh):
     assert m["interleave"]["desc_accuracy"] == 0.0
     assert m["misleading"]["desc_accuracy"] == pytest.approx(100 * 94 / 95)
     assert m["overall"]["desc_accuracy"] == pytest.approx(100 * 201 / 397)
-    assert m["overall"]["desc_unmatched_rate"] == pytest.approx(100 / 397)
+    # eval.py: every judgement that reads neither yes nor no: entire_003's, the failed call's and the empty one's
+    assert m["overall"]["desc_unmatched_rate"] == pytest.approx(100 * 3 / 397)
     by_id = {r.sample_id: r for r in scores.samples}
     assert by_id["eventhallusion/entire_002/desc"].status == "judge_failed"
     assert by_id[empty.sample_id].status == "unparsed" and by_id[empty.sample_id].score == 0.0
+
+
+def test_unmatched_rates_and_missing_samples_as_eval_py(eh):
+    """eval.py's "Not matching rate": QA replies read as neither yes nor no (a null one included) over the questions
+    in the file; a sample without a prediction is in no denominator (eval.py counts only what its file holds)."""
+    spec, samples = eh
+    qa = [s for s in samples if s.meta["kind"] == "qa" and s.subset == "entire"][:10]
+    descs = [s for s in samples if s.meta["kind"] == "desc" and s.subset == "entire"][:4]
+    replies = ["No.", "no", "Nope", " No.", "Maybe", "", "Yes.", "No.", "No."]
+    preds = {s.sample_id: Prediction(s.sample_id, r) for s, r in zip(qa[:9], replies, strict=True)}
+    preds[qa[8].sample_id] = Prediction(qa[8].sample_id, None, "null response")
+    preds.update(
+        {s.sample_id: Prediction(s.sample_id, t) for s, t in zip(descs[:3], ["", "A dog.", "A cat."], strict=True)}
+    )
+    verdicts = {descs[1].sample_id: "**Yes**, it is.", descs[2].sample_id: "Hmm."}
+    scores = score_task(spec, samples, preds, judge=StubJudge(lambda req: verdicts[req.key]))
+    m = scores.metrics
+    assert m["entire"]["accuracy"] == pytest.approx(100 * 4 / 9)  # qa[9] and the other splits are missing
+    assert m["overall"]["accuracy"] == pytest.approx(100 * 4 / 9) and m["interleave"]["accuracy"] is None
+    assert m["overall"]["qa_unmatched_rate"] == pytest.approx(100 * 4 / 9)  # " No.", "Maybe", "", null
+    assert m["overall"]["desc_accuracy"] == pytest.approx(100 / 3)  # descs[3] is missing
+    assert m["overall"]["desc_unmatched_rate"] == pytest.approx(100 * 2 / 3)  # the empty one (not sent) and "Hmm."
+    by_id = {r.sample_id: r for r in scores.samples}
+    assert by_id[qa[9].sample_id].status == "missing" and by_id[qa[9].sample_id].score is None
+    wrong = score_task(spec, samples, preds, options={"missing": "wrong"})
+    assert wrong.metrics["entire"]["accuracy"] == pytest.approx(100 * 4 / 114)
