@@ -9,11 +9,18 @@ Per fixture and prediction set, through `score_task` with the protocol applied:
   `skip_items` names with its reason;
 - every metric of <set>.official.json equals ours rounded to its `digits` (times `harness_scale` when the official
   code prints fractions), within its `tolerance` when one is given.
+The judge of a judged fixture (meta.json `judge_rule`) answers in process by that rule (tests/support/judge_rules.py);
+the sets meta.json lists in `judge_via_http` are judged through the real HTTP judge instead, against a fresh loopback
+server answering by the rule with meta.json's `judge_fault_rule` (faults and replies chosen by prompt and by how
+often it was asked), so that re-asks and retries count as they do in a real run.
+A prediction whose response is JSON null is what the official code got as None: it is read as a failed generation.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +28,14 @@ import pytest
 
 from tarsier_eval import protocols
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.judges.client import JudgeConfig, OpenAIJudge
 from tarsier_eval.registry import get_task
 from tarsier_eval.runner.predictions import read_predictions
 from tarsier_eval.scoring.score import score_task
+from tarsier_eval.scoring.types import Prediction
 from tests.conftest import FIXTURES, SHARED_BENCHMARKS
-from tests.support.judge_rules import rule_judge
+from tests.support.judge_rules import FAULT_RULES, RULES, rule_judge
+from tests.support.judge_server import JudgeServer
 
 ROOT = FIXTURES / "conformance"
 CASES = sorted(
@@ -39,15 +49,39 @@ def _data_root(meta: dict[str, Any]) -> Path:
     return SHARED_BENCHMARKS if meta["data_root"] == "shared" else FIXTURES.parent / meta["data_root"]
 
 
-def score_case(task: str, protocol: str, name: str):
+def _predictions(path: Path, tmp: Path) -> dict[str, Prediction]:
+    """The set's predictions through the real reader, a null response given the error a failed generation has."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [{**r, "error": "null response"} if r.get("response") is None and not r.get("error") else r for r in rows]
+    copy = tmp / path.name
+    copy.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return read_predictions(copy)
+
+
+@contextmanager
+def _judge(meta: dict[str, Any], name: str) -> Iterator[Any]:
+    """The fixture's judge for set `name`: in process by rule, or over HTTP for the sets in `judge_via_http`."""
+    if not meta.get("judge_rule"):
+        yield None
+    elif name not in meta.get("judge_via_http", []):
+        yield rule_judge(meta["judge_rule"])
+    else:
+        fault_rule = FAULT_RULES[meta["judge_fault_rule"]] if meta.get("judge_fault_rule") else None
+        with JudgeServer(RULES[meta["judge_rule"]], fault_rule=fault_rule) as server:
+            config = JudgeConfig(model=meta.get("judge_model", "rule"), base_url=server.url,
+                                 api_key_env="TE_CONFORMANCE_NO_KEY", backoff_base=0.01)  # fmt: skip
+            yield OpenAIJudge(config)
+
+
+def score_case(task: str, protocol: str, name: str, tmp: Path):
     folder = ROOT / task / protocol
     meta = json.loads((folder / "meta.json").read_text())
     spec, _ = protocols.apply(get_task(task), protocol)
     loaded = load_samples(spec, _data_root(meta), options=meta.get("loader_options") or {})
-    predictions = read_predictions(folder / f"{name}.predictions.jsonl")
-    judge = rule_judge(meta["judge_rule"]) if meta.get("judge_rule") else None
-    scores = score_task(spec, loaded.samples, predictions, options=meta.get("score_options") or {}, judge=judge,
-                        seed=int(meta.get("official_random_seed", 0)))  # fmt: skip
+    predictions = _predictions(folder / f"{name}.predictions.jsonl", tmp)
+    with _judge(meta, name) as judge:
+        scores = score_task(spec, loaded.samples, predictions, options=meta.get("score_options") or {}, judge=judge,
+                            seed=int(meta.get("official_random_seed", 0)))  # fmt: skip
     return scores, json.loads((folder / f"{name}.official.json").read_text()), folder
 
 
@@ -58,8 +92,8 @@ def _same(ours: float | None, theirs: float | None) -> bool:
 
 
 @pytest.mark.parametrize(("task", "protocol", "name"), CASES)
-def test_matches_the_official_scorer(task, protocol, name, shared_benchmarks):
-    scores, official, folder = score_case(task, protocol, name)
+def test_matches_the_official_scorer(task, protocol, name, shared_benchmarks, tmp_path):
+    scores, official, folder = score_case(task, protocol, name, tmp_path)
     skipped = set(official.get("random_items", [])) | set(official.get("skip_items", {}))
     ours = {r.sample_id: r.score for r in scores.samples}
     verdicts = [json.loads(line) for line in (folder / f"{name}.verdicts.jsonl").read_text().splitlines() if line]
