@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.judges.client import JudgeConfig, OpenAIJudge
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.parsers.yes_no import eventhallusion_answer as extract_pred
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.scorers.eventhallusion import extract_judgement
 from tarsier_eval.scoring.types import Prediction
+from tests.support.judge_server import judge_server_fixture  # noqa: F401
 from tests.support.stub_judge import StubJudge
 
 QUESTIONS = {"entire": 114, "interleave": 193, "misleading": 102}
@@ -133,3 +135,15 @@ def test_unmatched_rates_and_missing_samples_as_eval_py(eh):
     assert by_id[qa[9].sample_id].status == "missing" and by_id[qa[9].sample_id].score is None
     wrong = score_task(spec, samples, preds, options={"missing": "wrong"})
     assert wrong.metrics["entire"]["accuracy"] == pytest.approx(100 * 4 / 114)
+
+
+def test_a_blank_judge_reply_is_asked_once_and_not_matching(eh, judge_server):
+    """gpt4o_judge.py keeps a blank reply as the judgement (eval.py: not matching) and asks again only on HTTP
+    errors; over the real HTTP judge the description is asked once and counts as not matching."""
+    spec, samples = eh
+    desc = next(s for s in samples if s.meta["kind"] == "desc")
+    server = judge_server(lambda messages: "   ")
+    judge = OpenAIJudge(JudgeConfig(model="gpt-4o", base_url=server.url, api_key_env="TE_NO_KEY", backoff_base=0.01))
+    scores = score_task(spec, [desc], {desc.sample_id: Prediction(desc.sample_id, "A dog barks.")}, judge=judge)
+    assert server.count == 1 and scores.samples[0].status == "judge_failed" and scores.samples[0].score == 0.0
+    assert scores.metrics["overall"]["desc_unmatched_rate"] == 100.0

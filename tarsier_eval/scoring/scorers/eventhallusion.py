@@ -42,7 +42,8 @@ def judge_request(sample: Sample, description: str) -> JudgeRequest:
         {"role": "system", "content": load_prompt(spec["prompts"]["system"])},
         {"role": "user", "content": user},
     ]
-    return JudgeRequest(sample.sample_id, messages, dict(spec.get("params") or {}), extract_judgement)
+    # asked once: gpt4o_judge.py keeps a blank reply (empty judgement: "not matching"), re-asks only on HTTP errors
+    return JudgeRequest(sample.sample_id, messages, dict(spec.get("params") or {}), extract_judgement, 1)
 
 
 def unmatched_rate(results: list[SampleResult]) -> float | None:
