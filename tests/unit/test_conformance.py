@@ -9,12 +9,18 @@ Per fixture and prediction set, through `score_task` with the protocol applied:
   `skip_items` names with its reason;
 - every metric of <set>.official.json equals ours rounded to its `digits` (times `harness_scale` when the official
   code prints fractions), within its `tolerance` when one is given.
+The judge of a judged fixture (meta.json `judge_rule`) answers in process by that rule (tests/support/judge_rules.py);
+the sets meta.json lists in `judge_via_http` are judged through the real HTTP judge instead, against a fresh loopback
+server answering by the rule with meta.json's `judge_fault_rule` (faults and replies chosen by prompt and by how
+often it was asked), so that re-asks and retries count as they do in a real run.
+A prediction whose response is JSON null is what the official code got as None: it is read as a failed generation.
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +28,15 @@ import pytest
 
 from tarsier_eval import protocols
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.judges.client import JudgeConfig, OpenAIJudge
 from tarsier_eval.registry import get_task
 from tarsier_eval.runner.predictions import read_predictions
 from tarsier_eval.scoring.score import score_task
+from tarsier_eval.scoring.types import Prediction
 from tests.conftest import FIXTURES, SHARED_BENCHMARKS
 from tests.support.conformance_data import built_root
-from tests.support.judge_rules import rule_judge
+from tests.support.judge_rules import FAULT_RULES, RULES, rule_judge
+from tests.support.judge_server import JudgeServer
 
 pytestmark = pytest.mark.slow  # minutes on 2 cores: left out of `make test-fast`
 
@@ -44,29 +53,39 @@ def _data_root(meta: dict[str, Any]) -> Path:
     return built_root(meta["data_build"], root) if meta.get("data_build") else root
 
 
-def _predictions(path: Path):
-    """The fixture's predictions through the CLI's reader. A `"response": null` without an error (what an official
-    pipeline saves for a refused generation) gets the "error" the harness's predictions contract asks for: both
-    mean a failed generation (status error)."""
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if all(r.get("response") is not None or r.get("error") for r in records):
-        return read_predictions(path)
-    with tempfile.TemporaryDirectory() as tmp:
-        fixed = Path(tmp) / path.name
-        fixed.write_text("".join(json.dumps({**r, "error": r.get("error") or "null response (official: refused)"}
-                                            if r.get("response") is None else r) + "\n" for r in records))  # fmt: skip
-        return read_predictions(fixed)
+def _predictions(path: Path, tmp: Path) -> dict[str, Prediction]:
+    """The set's predictions through the real reader, a null response given the error a failed generation has."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [{**r, "error": "null response"} if r.get("response") is None and not r.get("error") else r for r in rows]
+    copy = tmp / path.name
+    copy.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return read_predictions(copy)
 
 
-def score_case(task: str, protocol: str, name: str):
+@contextmanager
+def _judge(meta: dict[str, Any], name: str) -> Iterator[Any]:
+    """The fixture's judge for set `name`: in process by rule, or over HTTP for the sets in `judge_via_http`."""
+    if not meta.get("judge_rule"):
+        yield None
+    elif name not in meta.get("judge_via_http", []):
+        yield rule_judge(meta["judge_rule"])
+    else:
+        fault_rule = FAULT_RULES[meta["judge_fault_rule"]] if meta.get("judge_fault_rule") else None
+        with JudgeServer(RULES[meta["judge_rule"]], fault_rule=fault_rule) as server:
+            config = JudgeConfig(model=meta.get("judge_model", "rule"), base_url=server.url,
+                                 api_key_env="TE_CONFORMANCE_NO_KEY", backoff_base=0.01)  # fmt: skip
+            yield OpenAIJudge(config)
+
+
+def score_case(task: str, protocol: str, name: str, tmp: Path):
     folder = ROOT / task / protocol
     meta = json.loads((folder / "meta.json").read_text())
     spec, _ = protocols.apply(get_task(task), protocol)
     loaded = load_samples(spec, _data_root(meta), options=meta.get("loader_options") or {})
-    predictions = _predictions(folder / f"{name}.predictions.jsonl")
-    judge = rule_judge(meta["judge_rule"]) if meta.get("judge_rule") else None
-    scores = score_task(spec, loaded.samples, predictions, options=meta.get("score_options") or {}, judge=judge,
-                        seed=int(meta.get("official_random_seed", 0)))  # fmt: skip
+    predictions = _predictions(folder / f"{name}.predictions.jsonl", tmp)
+    with _judge(meta, name) as judge:
+        scores = score_task(spec, loaded.samples, predictions, options=meta.get("score_options") or {}, judge=judge,
+                            seed=int(meta.get("official_random_seed", 0)))  # fmt: skip
     return scores, json.loads((folder / f"{name}.official.json").read_text()), folder
 
 
@@ -77,8 +96,8 @@ def _same(ours: float | None, theirs: float | None) -> bool:
 
 
 @pytest.mark.parametrize(("task", "protocol", "name"), CASES)
-def test_matches_the_official_scorer(task, protocol, name, shared_benchmarks):
-    scores, official, folder = score_case(task, protocol, name)
+def test_matches_the_official_scorer(task, protocol, name, shared_benchmarks, tmp_path):
+    scores, official, folder = score_case(task, protocol, name, tmp_path)
     skipped = set(official.get("random_items", [])) | set(official.get("skip_items", {}))
     ours = {r.sample_id: r.score for r in scores.samples}
     verdicts = [json.loads(line) for line in (folder / f"{name}.verdicts.jsonl").read_text().splitlines() if line]

@@ -20,6 +20,9 @@ from tarsier_eval.judges.client import JudgeConfig, OpenAIJudge
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
+from tests.conftest import FIXTURES
+from tests.support.cli import run_cli
+from tests.support.judge_rules import autodq_repairs_rule
 from tests.support.judge_server import Fault, autodq_rule, judge_server_fixture  # noqa: F401
 
 ANNOTATIONS = "DREAM-1K/full.DREAM-1k.jsonl"
@@ -354,3 +357,46 @@ def test_end_to_end_over_http_with_faults_and_cache(dream, judge_server, tmp_pat
     assert second.metrics == first.metrics
     # judged clips cost nothing; only the judge_failed clips are asked again (10 re-asks of their failing step)
     assert server.count - calls_before == second_judge.usage()["calls"] == 10 * n_failed
+
+
+@pytest.mark.parametrize(
+    ("marker", "calls", "status"),
+    [("", 3, "ok"), (" <badextract>", 10, "judge_failed"), (" <badentail>", 11, "judge_failed")],
+)
+def test_a_clips_steps_run_in_order_and_stop_at_a_failure(dream, judge_server, marker, calls, status):
+    """As the official process_one_sample: the prediction's extraction, then recall, then precision; the first step
+    that fails (after its 10 asks) ends the clip's requests."""
+    spec, samples, _ = dream
+    clip = samples[9]
+    server = judge_server(autodq_rule)
+    judge = OpenAIJudge(JudgeConfig(model="rule", base_url=server.url, api_key_env="TE_NO_KEY", backoff_base=0.01))
+    scores = score_task(spec, [clip], {clip.sample_id: Prediction(clip.sample_id, clip.answer + marker)}, judge=judge)
+    assert scores.samples[0].status == status and server.count == calls
+    recall = f"Events: {clip.meta['events']}\n"  # the GT events are the recall step's
+    steps = ["extract" if "Extract at most 10" in p else "recall" if recall in p else "precision"
+             for p in (str(r["messages"][-1]["content"]) for r in server.requests)]  # fmt: skip
+    first = {step: steps.index(step) for step in dict.fromkeys(steps)}
+    assert list(first) == ["extract", "recall", "precision"][: len(first)]
+    assert ("precision" in first) == (status == "ok")
+
+
+def test_score_cli_writes_lone_surrogates_readably(shared_benchmarks, judge_server, tmp_path):
+    """The conformance adversarial set through the real CLI: the events of an emoji-only description come back from
+    ast.literal_eval of the judge's JSON escapes as lone surrogates (as officially); samples.jsonl is still written
+    and reads back as the official events (a JSON reader pairs the surrogates again)."""
+    folder = FIXTURES / "conformance" / "dream1k" / "official"
+    server = judge_server(autodq_repairs_rule)
+    out = tmp_path / "run"
+    proc = run_cli("score", "--task", "dream1k", "--predictions", str(folder / "adversarial.predictions.jsonl"),
+                   "--data-root", str(shared_benchmarks), "--output", str(out), "--judge-base-url", server.url,
+                   "--judge-model", "gpt-35-turbo-0125", "--judge-api-key-env", "TE_NO_KEY", "--no-judge-cache")  # fmt: skip
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]  # 1: clips without a reply
+    rows = {
+        r["sample_id"]: r for r in map(json.loads, (out / "samples.jsonl").read_text(encoding="utf-8").splitlines())
+    }
+    verdicts = [json.loads(line) for line in (folder / "adversarial.verdicts.jsonl").read_text().splitlines()]
+    emoji = [v for v in verdicts if "\N{SLIGHTLY SMILING FACE}" in json.dumps(v["parsed"], ensure_ascii=False)]
+    assert len(emoji) == 4, "the adversarial set has emoji-only descriptions"
+    for v in verdicts:
+        assert rows[v["sample_id"]]["parsed"] == v["parsed"]
+    assert json.loads((out / "scores.json").read_text())["tasks"]["dream1k"]["n_scored"] == len(verdicts)

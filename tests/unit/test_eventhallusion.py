@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.judges.client import JudgeConfig, OpenAIJudge
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.parsers.yes_no import eventhallusion_answer as extract_pred
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.scorers.eventhallusion import extract_judgement
 from tarsier_eval.scoring.types import Prediction
+from tests.support.judge_server import judge_server_fixture  # noqa: F401
 from tests.support.stub_judge import StubJudge
 
 QUESTIONS = {"entire": 114, "interleave": 193, "misleading": 102}
@@ -102,7 +104,46 @@ def test_descriptions_judged_with_the_official_prompts(eh):
     assert m["interleave"]["desc_accuracy"] == 0.0
     assert m["misleading"]["desc_accuracy"] == pytest.approx(100 * 94 / 95)
     assert m["overall"]["desc_accuracy"] == pytest.approx(100 * 201 / 397)
-    assert m["overall"]["desc_unmatched_rate"] == pytest.approx(100 / 397)
+    # eval.py: every judgement that reads neither yes nor no: entire_003's, the failed call's and the empty one's
+    assert m["overall"]["desc_unmatched_rate"] == pytest.approx(100 * 3 / 397)
     by_id = {r.sample_id: r for r in scores.samples}
     assert by_id["eventhallusion/entire_002/desc"].status == "judge_failed"
     assert by_id[empty.sample_id].status == "unparsed" and by_id[empty.sample_id].score == 0.0
+
+
+def test_unmatched_rates_and_missing_samples_as_eval_py(eh):
+    """eval.py's "Not matching rate": QA replies read as neither yes nor no (a null one included) over the questions
+    in the file; a sample without a prediction is in no denominator (eval.py counts only what its file holds)."""
+    spec, samples = eh
+    qa = [s for s in samples if s.meta["kind"] == "qa" and s.subset == "entire"][:10]
+    descs = [s for s in samples if s.meta["kind"] == "desc" and s.subset == "entire"][:4]
+    replies = ["No.", "no", "Nope", " No.", "Maybe", "", "Yes.", "No.", "No."]
+    preds = {s.sample_id: Prediction(s.sample_id, r) for s, r in zip(qa[:9], replies, strict=True)}
+    preds[qa[8].sample_id] = Prediction(qa[8].sample_id, None, "null response")
+    preds.update(
+        {s.sample_id: Prediction(s.sample_id, t) for s, t in zip(descs[:3], ["", "A dog.", "A cat."], strict=True)}
+    )
+    verdicts = {descs[1].sample_id: "**Yes**, it is.", descs[2].sample_id: "Hmm."}
+    scores = score_task(spec, samples, preds, judge=StubJudge(lambda req: verdicts[req.key]))
+    m = scores.metrics
+    assert m["entire"]["accuracy"] == pytest.approx(100 * 4 / 9)  # qa[9] and the other splits are missing
+    assert m["overall"]["accuracy"] == pytest.approx(100 * 4 / 9) and m["interleave"]["accuracy"] is None
+    assert m["overall"]["qa_unmatched_rate"] == pytest.approx(100 * 4 / 9)  # " No.", "Maybe", "", null
+    assert m["overall"]["desc_accuracy"] == pytest.approx(100 / 3)  # descs[3] is missing
+    assert m["overall"]["desc_unmatched_rate"] == pytest.approx(100 * 2 / 3)  # the empty one (not sent) and "Hmm."
+    by_id = {r.sample_id: r for r in scores.samples}
+    assert by_id[qa[9].sample_id].status == "missing" and by_id[qa[9].sample_id].score is None
+    wrong = score_task(spec, samples, preds, options={"missing": "wrong"})
+    assert wrong.metrics["entire"]["accuracy"] == pytest.approx(100 * 4 / 114)
+
+
+def test_a_blank_judge_reply_is_asked_once_and_not_matching(eh, judge_server):
+    """gpt4o_judge.py keeps a blank reply as the judgement (eval.py: not matching) and asks again only on HTTP
+    errors; over the real HTTP judge the description is asked once and counts as not matching."""
+    spec, samples = eh
+    desc = next(s for s in samples if s.meta["kind"] == "desc")
+    server = judge_server(lambda messages: "   ")
+    judge = OpenAIJudge(JudgeConfig(model="gpt-4o", base_url=server.url, api_key_env="TE_NO_KEY", backoff_base=0.01))
+    scores = score_task(spec, [desc], {desc.sample_id: Prediction(desc.sample_id, "A dog barks.")}, judge=judge)
+    assert server.count == 1 and scores.samples[0].status == "judge_failed" and scores.samples[0].score == 0.0
+    assert scores.metrics["overall"]["desc_unmatched_rate"] == 100.0

@@ -8,8 +8,9 @@ tarsier_eval/judges/autodq.py):
   the GT description entails. Only "entailment" counts; an empty event list scores 1.0.
 - A clip whose judging fails after the retries is invalid in the official script and left out of every mean:
   here it is `judge_failed` (score None), counted in scores.json and asked again by the next run.
-- Judge requests: the extraction of the prediction's events, followed as soon as it returns by the precision
-  entailment; the GT events' recall entailment (preceded by their extraction when the annotation has none).
+- Judge requests, one after the other per clip as the official `process_one_sample` makes them (clips run
+  concurrently): the GT events' extraction (only when the annotation has none), the prediction's events'
+  extraction, the recall entailment, the precision entailment; a step that fails ends the clip's requests.
 Aggregation (official): per subset R = mean r, P = mean p, F1 = 2RP/(R+P) (F1 of the means, not the mean of
 per-clip F1); overall R and P = mean of the subset R's and P's, overall F1 from those. Buckets by n_subjects,
 n_shots (<=1, ==2, ==3, >=4) and n_events (<=3, 4-5, 6-7, >=8) over all valid clips go to `extra["buckets"]`.
@@ -89,12 +90,15 @@ class AutoDQJudge(JudgedStage):
             return autodq.entailment_request(key("precision"), outcome.value, caption, response, lenient=lenient,
                                              count_neutral=bool(ctx.option("precision_counts_neutral")))  # fmt: skip
 
-        extract_pred = _then(autodq.extraction_request(key("extract_pred"), response, lenient=lenient), precision)
+        def after_pred(pred: JudgeOutcome, gt_events: list[Any]) -> JudgeRequest:
+            return _then(recall(gt_events), lambda _: precision(pred))
+
+        extract_pred = autodq.extraction_request(key("extract_pred"), response, lenient=lenient)
         gt_events = sample.meta.get("events")
         if isinstance(gt_events, list):
-            return [extract_pred, recall(gt_events)]
+            return [_then(extract_pred, lambda pred: after_pred(pred, gt_events))]
         extract_gt = autodq.extraction_request(key("extract_gt"), caption, lenient=lenient)
-        return [extract_pred, _then(extract_gt, lambda outcome: recall(outcome.value))]
+        return [_then(extract_gt, lambda gt: _then(extract_pred, lambda pred: after_pred(pred, gt.value)))]
 
     def apply(self, sample: Sample, verdict: Verdict, outcomes: list[JudgeOutcome], ctx: ScoreContext) -> Verdict:
         by_step = {o.key.rsplit("#", 1)[1]: o for o in outcomes}
