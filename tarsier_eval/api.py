@@ -189,8 +189,8 @@ def _load(
     task: str, data_root: str | Path | None, limit: int | None, loader_options: dict[str, Any] | None
 ) -> LoadResult:
     from tarsier_eval.data.load import load_samples
+    from tarsier_eval.data.roots import resolve_data_root
     from tarsier_eval.registry import get_task
-    from tarsier_eval.runner.evaluate import resolve_data_root
 
     spec = get_task(task)
     if spec.loader is None:

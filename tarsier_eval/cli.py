@@ -178,8 +178,8 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 def cmd_samples(args: argparse.Namespace) -> int:
     from tarsier_eval.data.load import load_samples
+    from tarsier_eval.data.roots import resolve_data_root
     from tarsier_eval.registry import get_task
-    from tarsier_eval.runner.evaluate import resolve_data_root
 
     spec = get_task(args.task)
     if spec.loader is None:

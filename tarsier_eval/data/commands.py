@@ -83,8 +83,8 @@ def _probe(check: TaskCheck, spec: Any, workers: int) -> None:
 def cmd_data_check(args: argparse.Namespace) -> int:
     from tarsier_eval.cli import parse_kv
     from tarsier_eval.data.doctor import check_task
+    from tarsier_eval.data.roots import resolve_data_root
     from tarsier_eval.registry import all_tasks, resolve_tasks
-    from tarsier_eval.runner.evaluate import resolve_data_root
     from tarsier_eval.task import options_for
 
     names = [n for n, s in all_tasks().items() if s.implemented] if args.tasks == "all" else args.tasks

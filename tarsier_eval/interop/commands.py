@@ -34,8 +34,8 @@ def add_import_arguments(score: argparse.ArgumentParser) -> None:
 def task_samples(task: str, data_root: str | None, loader_options: dict[str, Any]) -> list[Sample]:
     """A task's samples as `score` and `run` load them (the annotation records that fail to load are left out)."""
     from tarsier_eval.data.load import load_samples
+    from tarsier_eval.data.roots import resolve_data_root
     from tarsier_eval.registry import get_task
-    from tarsier_eval.runner.evaluate import resolve_data_root
     from tarsier_eval.task import options_for
 
     spec = get_task(task)

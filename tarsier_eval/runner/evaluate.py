@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from dataclasses import asdict
@@ -11,6 +10,7 @@ from typing import Any
 
 from tarsier_eval.data.files import task_data_root
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.data.roots import resolve_data_root
 from tarsier_eval.data.sample import LoadResult, Sample
 from tarsier_eval.errors import UsageError
 from tarsier_eval.protocols import Resolved
@@ -26,21 +26,6 @@ from tarsier_eval.runner.summary import results_table
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction, TaskScores
 from tarsier_eval.task import TaskSpec, options_for
-
-
-def resolve_data_root(spec: TaskSpec, data_root: str | None) -> Path:
-    """`--data-root`, else $TARSIER_EVAL_DATA_ROOT, else the built-in data of the demo task."""
-    chosen = data_root or os.environ.get("TARSIER_EVAL_DATA_ROOT")
-    if chosen:
-        path = Path(chosen).expanduser()
-        if not path.is_dir():
-            raise UsageError(f"data root {path} does not exist")
-        return path
-    if spec.builtin_data:
-        from tarsier_eval.demo import ensure_demo_data
-
-        return ensure_demo_data()
-    raise UsageError(f"task {spec.name} needs its data: pass --data-root DIR holding {spec.data_dir}/")
 
 
 class TaskLoads:
