@@ -327,6 +327,7 @@ def test_without_a_judge_everything_is_unjudged(dream):
     assert scores.headline_value is None and any("unjudged" in n for n in scores.notes)
 
 
+@pytest.mark.slow  # 80 clips over HTTP with injected faults
 def test_end_to_end_over_http_with_faults_and_cache(dream, judge_server, tmp_path, monkeypatch):
     spec, samples, records = dream
     chosen = [s for s in samples if s.meta["vid"] % 20 < 2 or s.meta["vid"] % 10 in (6, 7)][:80]

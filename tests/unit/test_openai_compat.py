@@ -164,11 +164,14 @@ def test_https_verifies_the_certificate_directly_and_through_connect(judge_serve
 
 def test_openai_backend_runs_on_the_neutral_client(judge_server):
     server = judge_server(lambda m: f"{len(m[-1]['content']) - 1} frames")
-    server.inject(Fault.empty_content())
+    server.fault_rule = lambda messages, n: Fault.empty_content() if "for s1" in json.dumps(messages) else None
     backend = openai_chat(model="gpt-4o-test", base_url=server.url, api_key_env="TE_COMPAT_KEY", max_attempts="2")
     image = {"type": "image_url", "image_url": {"url": jpeg_data_url(np.zeros((28, 28, 3), np.uint8), 90)}}
-    messages = [{"role": "user", "content": [image, image, {"type": "text", "text": "p"}]}]
-    batch = [PreparedInput(s, {"messages": messages}, 2) for s in ("s1", "s2")]
+
+    def messages(sample: str) -> list[dict]:  # the two requests run concurrently: the fault follows the prompt
+        return [{"role": "user", "content": [image, image, {"type": "text", "text": f"for {sample}"}]}]
+
+    batch = [PreparedInput(s, {"messages": messages(s)}, 2) for s in ("s1", "s2")]
     out = backend.generate(batch, {"max_new_tokens": 5})
     assert out[0].response is None and "empty reply" in out[0].error
     assert out[1].response == "2 frames" and out[1].error is None

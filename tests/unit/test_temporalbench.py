@@ -102,6 +102,7 @@ def test_a_missing_split_file_names_the_option(tmp_path):
         load_samples(get_task("temporalbench"), tmp_path, options={"splits": "captions"})
 
 
+@pytest.mark.slow  # a sentence-embedding model on the CPU
 def test_captioning_similarity_as_get_captioning_score():
     """Mean cosine similarity (all-MiniLM-L6-v2) of each given reply with its caption, x 100, as the official
     script computes it with sentence_transformers; a sample without a prediction is left out."""
