@@ -83,7 +83,12 @@ def test_official_denominator_drops_unparsed_and_missing(videomme):
     assert m["overall"]["accuracy_strict"] == pytest.approx(100 * 5 / 9)
     assert m["short"]["accuracy"] == pytest.approx(100 * 5 / 7)
     assert m["task_type=Counting Problem"]["accuracy"] == pytest.approx(75.0)  # 001-1, 001-3, 003-1 of 4
-    assert m["task_type=Object Reasoning"]["accuracy"] is None  # its only question is unparsed: no denominator
+    # its only question is unparsed: no denominator, printed 0.0 by the official script (and said in a note)
+    assert (
+        m["task_type=Object Reasoning"]["accuracy"] == 0.0 and m["short/task_type=Object Reasoning"]["accuracy"] == 0.0
+    )
+    assert any("task_type=Object Reasoning" in note and "0.0" in note for note in scores.notes)
+    assert m["short/domain=Knowledge"]["accuracy"] == pytest.approx(100 * 5 / 7)
     assert m["domain=Knowledge"]["accuracy"] == pytest.approx(100 * 5 / 7)
     counts = scores.counts()
     assert counts["n"] == 9 and counts["n_unparsed"] == 1 and counts["n_missing"] == 1 and counts["n_scored"] == 7
