@@ -130,15 +130,20 @@ def test_check_ans_scoring_per_task_and_avg(mvbench):
     assert fixed.metrics["overall"]["accuracy"] == pytest.approx(100 * (total - n_empty) / 40)
 
 
-def test_answer_not_in_candidates_is_a_load_issue(tmp_path):
-    spec = get_task("mvbench")
+def _copy_with_action_count(tmp_path: Path, edit) -> None:
+    """The fixture's annotation files under tmp_path/MVBench, with `edit` applied to action_count.json's records."""
     root = tmp_path / "MVBench"
     (root / "json").mkdir(parents=True)
-    for ann in spec.annotations:
+    for ann in get_task("mvbench").annotations:
         (root / ann.name).write_text((FIXTURE / ann.name).read_text())
     records = json.loads((FIXTURE / "json/action_count.json").read_text())
-    records[1]["answer"] = "7"
+    edit(records)
     (root / "json/action_count.json").write_text(json.dumps(records))
+
+
+def test_answer_not_in_candidates_is_a_load_issue(tmp_path):
+    spec = get_task("mvbench")
+    _copy_with_action_count(tmp_path, lambda records: records[1].update(answer="7"))
     result = load_samples(spec, tmp_path)
     assert len(result.samples) == 39
     assert len(result.issues) == 1 and "json/action_count.json#/1" in str(result.issues[0])
@@ -156,14 +161,7 @@ def test_protocols_and_paper():
 def test_duplicate_candidates_take_the_last_officially(tmp_path):
     """The notebook's qa_template keeps the last candidate equal to the answer; lmms-eval and Tarsier the first."""
     spec = get_task("mvbench")
-    root = tmp_path / "MVBench"
-    (root / "json").mkdir(parents=True)
-    for ann in spec.annotations:
-        (root / ann.name).write_text((FIXTURE / ann.name).read_text())
-    records = json.loads((FIXTURE / "json/action_count.json").read_text())
-    records[0]["candidates"] = ["3", "5", "3"]
-    records[0]["answer"] = "3"
-    (root / "json/action_count.json").write_text(json.dumps(records))
+    _copy_with_action_count(tmp_path, lambda records: records[0].update(candidates=["3", "5", "3"], answer="3"))
     gold = {}
     for name in ("official", "lmms-eval", "tarsier"):
         effective, _ = protocols.apply(spec, name)
