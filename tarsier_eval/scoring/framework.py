@@ -5,7 +5,9 @@ A benchmark scorer is a `Scorer` subclass registered with `@SCORERS.register(nam
   score it; a verdict whose `parsed_ok` is False makes the sample "unparsed";
 - optionally `judged`: a `JudgedStage` that turns a verdict into judge requests and the judge's answers into the
   final verdict;
-- `metrics`: the aggregations (functions of the scored rows) whose tables are merged into `TaskScores.metrics`.
+- `metrics`: the aggregations (functions of the scored rows) whose tables are merged into `TaskScores.metrics`;
+- optionally `settle`: a last pass over every scored row before aggregation, for an official rule that spans
+  samples (Video-MME under the Tarsier team's code drops every question of a video with one invalid reply).
 
 The framework decides everything else, the same way for every benchmark (tests/unit/test_sample_status.py):
 
@@ -81,11 +83,13 @@ Metric = Callable[[list[Row], ScoreContext], Table]
 
 @dataclass
 class Aggregate:
-    """What the aggregation adds to the scores: metric tables, notes for the reader, and extra data."""
+    """What the aggregation adds to the scores: metric tables, notes for the reader, extra data, and the headline
+    metric when the run's settings make it differ from the task's (e.g. Video-MME with subtitles)."""
 
     metrics: Table
     notes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    headline: str | None = None
 
 
 class JudgedStage:
@@ -123,6 +127,9 @@ class Scorer:
     def status_score(self, status: str, rule: str, sample: Sample, ctx: ScoreContext) -> float | None:
         """The score of a sample given `status` under policy `rule` ("wrong" or "exclude")."""
         return self.wrong_score if rule == "wrong" else None
+
+    def settle(self, rows: list[Row], ctx: ScoreContext) -> None:
+        """Adjust the results of `rows` in place where the official rule looks across samples (default: nothing)."""
 
     def aggregate(self, rows: list[Row], ctx: ScoreContext) -> Aggregate:
         metrics: Table = {}
@@ -229,9 +236,12 @@ def score_samples(
     if pending:
         results.update(_judge_all(scorer, pending, policy, ctx))
     ordered = [results[s.sample_id] for s in samples]
-    aggregate = scorer.aggregate(list(zip(samples, ordered, strict=True)), ctx)
+    rows = list(zip(samples, ordered, strict=True))
+    scorer.settle(rows, ctx)
+    aggregate = scorer.aggregate(rows, ctx)
     notes = [*aggregate.notes, *status_notes(ordered, policy, ctx)]
-    return TaskScores(spec.name, spec.headline, aggregate.metrics, ordered, notes, aggregate.extra)
+    headline = aggregate.headline or spec.headline
+    return TaskScores(spec.name, headline, aggregate.metrics, ordered, notes, aggregate.extra)
 
 
 RULE_WORDS = {"wrong": "counted wrong", "exclude": "left out of every denominator", "count": "scored as parsed",

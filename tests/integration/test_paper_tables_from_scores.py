@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tarsier_eval import protocols
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.score import score_task
@@ -32,9 +33,10 @@ def _wrong(sample) -> str:
 
 
 def _mvbench_style(samples) -> tuple[dict[str, str], float]:
-    """MVBench/TVBench check_ans after the "Best option:(" prefix: "B) text" right, a wrong letter and
-    "The answer is B" wrong, an empty reply right (official quirk), a missing reply wrong."""
-    preds, right = {}, 0
+    """MVBench/TVBench under their paper protocol (Tarsier's AccuracyMetric, the first character after " Answer: ("):
+    "B) text" right, a wrong letter and "The answer is B" ("T") wrong, an empty reply (invalid) and a missing reply
+    left out of the denominator."""
+    preds, right, counted = {}, 0, 0
     for i, s in enumerate(samples):
         k = i % 10
         if k <= 5:
@@ -45,8 +47,9 @@ def _mvbench_style(samples) -> tuple[dict[str, str], float]:
             preds[s.sample_id] = f"The answer is {s.answer}"
         elif k == 8:
             preds[s.sample_id] = ""
-        right += k <= 5 or k == 8
-    return preds, 100 * right / len(samples)
+        right += k <= 5
+        counted += k <= 7
+    return preds, 100 * right / counted
 
 
 def _perceptiontest(samples) -> tuple[dict[str, str], float]:
@@ -160,7 +163,7 @@ def short_qa(tmp_path_factory, shared_benchmarks: Path) -> tuple[dict[str, Path]
     with JudgeServer(tempcompass_rule) as server:
         for task in SHORT_QA:
             root = _data_root(task, shared_benchmarks)
-            samples = load_samples(get_task(task), root).samples
+            samples = load_samples(protocols.apply(get_task(task), None)[0], root).samples  # as `score` loads them
             preds, expected[task] = crafters[task](samples)
             judge = _judge_args(server, tmp) if task == "tempcompass" else ()
             dirs[task] = _score(task, root, preds, len(samples), tmp / f"{task}-scores", *judge)

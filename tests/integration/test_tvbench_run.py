@@ -130,6 +130,8 @@ def test_score_only_contract(tmp_path: Path, shared_benchmarks: Path):
         str(shared_benchmarks),
         "--output",
         str(tmp_path / "scored"),
+        "--protocol",
+        "official",
     )
     assert proc.returncode == 1  # missing predictions are reported as failures
     scores = json.loads((tmp_path / "scored" / "scores.json").read_text())["tasks"]["tvbench"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from tarsier_eval import protocols
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.registry import get_task
+from tarsier_eval.runner.predictions import read_predictions
 from tarsier_eval.scoring.parsers.longvideobench import lvb_extract
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
@@ -78,3 +81,28 @@ def test_missing_prediction_is_wrong(lvb):
     scores = score_task(spec, samples, {})
     assert scores.metrics["overall"]["accuracy"] == 0.0 and scores.counts()["n_missing"] == 2
     assert scores.metrics["overall"]["random_fallback_rate"] == 0.0
+
+
+def test_protocols_and_paper():
+    spec = get_task("longvideobench")
+    assert protocols.names(spec) == ["official", "lmms-eval", "paper"]
+    assert protocols.resolve(spec, None).key == "lmms-eval@1"
+
+
+@pytest.mark.parametrize("name", ["messy", "adversarial"])
+def test_lmms_eval_protocol_draws_lmms_evals_random_letters(name):
+    """lmms-eval draws a fallback letter from the global `random` seeded once with 0, in sample order: the
+    `sequence` draws of the lmms-eval protocol give exactly the letters its run printed (conformance fixture)."""
+    folder = FIXTURE.parent / "conformance" / "longvideobench" / "lmms-eval"
+    effective, _ = protocols.apply(get_task("longvideobench"), "lmms-eval")
+    samples = load_samples(effective, folder.parent / "data").samples
+    scores = score_task(effective, samples, read_predictions(folder / f"{name}.predictions.jsonl"), seed=0)
+    random_items = set(json.loads((folder / f"{name}.official.json").read_text())["random_items"])
+    ours = {r.sample_id: r for r in scores.samples}
+    verdicts = [json.loads(line) for line in (folder / f"{name}.verdicts.jsonl").read_text().splitlines() if line]
+    drawn = [(v["parsed"], ours[v["sample_id"]].parsed) for v in verdicts if v["sample_id"] in random_items]
+    assert len(drawn) >= 6 and all(theirs == mine for theirs, mine in drawn)
+    per_sample = score_task(get_task("longvideobench"), samples, read_predictions(folder / f"{name}.predictions.jsonl"))
+    assert [ours[i].parsed for i in sorted(random_items)] != [
+        next(r.parsed for r in per_sample.samples if r.sample_id == i) for i in sorted(random_items)
+    ]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tarsier_eval import protocols
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.parsers.mlvu import mlvu_check_ans
@@ -79,3 +80,49 @@ def test_m_avg_with_unscorable_needles(mlvu):
     skipped = score_task(spec, samples, preds, options={"skip_unscorable": True})
     assert skipped.metrics["needle"]["accuracy"] == 100.0
     assert skipped.metrics["overall"]["m_avg"] == pytest.approx(500 / 7)
+
+
+# ---- protocols ------------------------------------------------------------------------------------------------
+
+
+def test_protocols_and_paper():
+    spec = get_task("mlvu")
+    assert protocols.names(spec) == ["official", "lmms-eval", "paper"]
+    assert protocols.resolve(spec, None).key == "official@1"
+
+
+def test_official_reads_the_reply_unstripped(mlvu):
+    spec, samples = mlvu
+    sample = samples[0]  # gold A
+    replies = {"A": 1.0, "A) Yellow": 1.0, "  A": 0.0, "A\n": 0.0, "\tA) Yellow": 1.0}
+    for reply, expected in replies.items():
+        scores = score_task(spec, [sample], {sample.sample_id: Prediction(sample.sample_id, reply)})
+        assert scores.samples[0].score == expected, repr(reply)
+    stripped = score_task(
+        spec, [sample], {sample.sample_id: Prediction(sample.sample_id, "  A")}, options={"strip": True}
+    )
+    assert stripped.samples[0].score == 1.0
+
+
+def test_duplicate_candidates_take_the_last_officially(shared_benchmarks):
+    spec = get_task("mlvu")
+    official = {s.sample_id: s for s in load_samples(spec, shared_benchmarks).samples}
+    lmms = {s.sample_id: s for s in load_samples(protocols.apply(spec, "lmms-eval")[0], shared_benchmarks).samples}
+    differ = {k: (official[k].answer, lmms[k].answer) for k in official if official[k].answer != lmms[k].answer}
+    assert differ == {"mlvu/1_plotQA/335": ("C", "B"), "mlvu/1_plotQA/387": ("C", "A"),
+                      "mlvu/1_plotQA/493": ("D", "A"), "mlvu/6_anomaly_reco/66": ("D", "A"),
+                      "mlvu/7_topic_reasoning/26": ("D", "A"), "mlvu/7_topic_reasoning/163": ("D", "A")}  # fmt: skip
+    assert official["mlvu/1_plotQA/335"].options == ["Six", "Three", "Three", "Eight"]
+
+
+def test_lmms_eval_extraction_and_m_avg(mlvu):
+    spec, samples = mlvu
+    effective, _ = protocols.apply(spec, "lmms-eval")
+    plot = [s for s in samples if s.subset == "plotQA"][:4]
+    replies = ["**{}**", "The best answer is {}.", "({}) text", "Option {}"]
+    preds = {s.sample_id: Prediction(s.sample_id, r.format(s.answer)) for s, r in zip(plot, replies, strict=True)}
+    official = score_task(spec, plot, preds)
+    lmms = score_task(effective, plot, preds)
+    assert [r.score for r in official.samples] == [0.0, 0.0, 1.0, 0.0]  # "(B) text": the character before ")" is B
+    assert [r.score for r in lmms.samples] == [1.0, 1.0, 1.0, 1.0]
+    assert lmms.metrics["overall"]["m_avg"] == 100.0

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tarsier_eval import protocols
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.registry import get_task
+from tarsier_eval.scoring.parsers.lmms_eval import mvbench_mcq_letter
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
 
@@ -128,15 +130,87 @@ def test_check_ans_scoring_per_task_and_avg(mvbench):
     assert fixed.metrics["overall"]["accuracy"] == pytest.approx(100 * (total - n_empty) / 40)
 
 
-def test_answer_not_in_candidates_is_a_load_issue(tmp_path):
-    spec = get_task("mvbench")
+def _copy_with_action_count(tmp_path: Path, edit) -> None:
+    """The fixture's annotation files under tmp_path/MVBench, with `edit` applied to action_count.json's records."""
     root = tmp_path / "MVBench"
     (root / "json").mkdir(parents=True)
-    for ann in spec.annotations:
+    for ann in get_task("mvbench").annotations:
         (root / ann.name).write_text((FIXTURE / ann.name).read_text())
     records = json.loads((FIXTURE / "json/action_count.json").read_text())
-    records[1]["answer"] = "7"
+    edit(records)
     (root / "json/action_count.json").write_text(json.dumps(records))
+
+
+def test_answer_not_in_candidates_is_a_load_issue(tmp_path):
+    spec = get_task("mvbench")
+    _copy_with_action_count(tmp_path, lambda records: records[1].update(answer="7"))
     result = load_samples(spec, tmp_path)
     assert len(result.samples) == 39
     assert len(result.issues) == 1 and "json/action_count.json#/1" in str(result.issues[0])
+
+
+# ---- protocols ------------------------------------------------------------------------------------------------
+
+
+def test_protocols_and_paper():
+    spec = get_task("mvbench")
+    assert protocols.names(spec) == ["official", "lmms-eval", "tarsier", "paper"]
+    assert protocols.resolve(spec, None).key == "tarsier@1"
+
+
+def test_duplicate_candidates_take_the_last_officially(tmp_path):
+    """The notebook's qa_template keeps the last candidate equal to the answer; lmms-eval and Tarsier the first."""
+    spec = get_task("mvbench")
+    _copy_with_action_count(tmp_path, lambda records: records[0].update(candidates=["3", "5", "3"], answer="3"))
+    gold = {}
+    for name in ("official", "lmms-eval", "tarsier"):
+        effective, _ = protocols.apply(spec, name)
+        samples = load_samples(effective, tmp_path).samples
+        gold[name] = next(s.answer for s in samples if s.sample_id == "mvbench/action_count/0")
+    assert gold == {"official": "C", "lmms-eval": "A", "tarsier": "A"}
+
+
+@pytest.mark.parametrize(
+    ("reply", "letter"),
+    [
+        ("B. text", "B"),
+        ("(c)", "C"),
+        ("b", "B"),
+        ("ANSWER: D", "D"),
+        ("Answer: (a)", "A"),
+        ("Take off a hat/cap.", "A"),  # the article "a" is a standalone letter
+        ("The answer is B", "B"),
+        ("В) open", None),  # Cyrillic
+        ("None of the above", None),
+        ("", None),
+    ],
+)
+def test_lmms_eval_mcq_acc_reading(reply, letter):
+    value, is_letter = mvbench_mcq_letter(reply)
+    assert (value if is_letter else None) == letter
+
+
+def test_lmms_eval_leaves_out_only_exactly_empty_replies(mvbench):
+    spec, samples = mvbench
+    effective, _ = protocols.apply(spec, "lmms-eval")
+    preds = {s.sample_id: Prediction(s.sample_id, f"({s.answer.lower()})") for s in samples}
+    empty, blank = samples[0].sample_id, samples[1].sample_id
+    preds[empty] = Prediction(empty, "")
+    preds[blank] = Prediction(blank, " ")
+    scores = score_task(effective, samples, preds)
+    by_id = {r.sample_id: r for r in scores.samples}
+    assert by_id[empty].score is None and by_id[blank].score == 0.0
+    assert scores.metrics["overall"]["accuracy_micro"] == pytest.approx(100 * 38 / 39)
+
+
+def test_tarsier_first_character_rule(mvbench):
+    spec, samples = mvbench
+    effective, _ = protocols.apply(spec, "tarsier")
+    sample = samples[0]  # gold A
+    replies = {"A) Ate": 1.0, "0": 1.0, "1": 0.0, "Answer: B": 1.0, "Ａ": 0.0, "Ⓐ": None, "a": None, "[A]": None,
+               "": None, "(A)(B)": 1.0, "BA": 0.0}  # fmt: skip
+    for reply, expected in replies.items():
+        scores = score_task(effective, [sample], {sample.sample_id: Prediction(sample.sample_id, reply)})
+        assert scores.samples[0].score == expected, reply
+    missing = score_task(effective, [sample], {})
+    assert missing.samples[0].score is None and missing.metrics["overall"]["accuracy"] is None

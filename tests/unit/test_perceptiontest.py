@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tarsier_eval import protocols
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.parsers.perceptiontest import first_letter
@@ -86,3 +87,9 @@ def test_bad_answer_id_is_a_load_issue(tmp_path):
     result = load_samples(get_task("perceptiontest"), tmp_path)
     assert len(result.samples) == 5
     assert len(result.issues) == 1 and "mc_question_valid.json#/video_2213/mc_question/1" in str(result.issues[0])
+
+
+def test_protocols_and_paper():
+    spec = get_task("perceptiontest")
+    assert protocols.names(spec) == ["official", "lmms-eval", "paper"]
+    assert protocols.resolve(spec, None).key == "lmms-eval@1"

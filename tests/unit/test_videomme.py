@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from tarsier_eval import protocols
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.data.loaders.videomme import parse_srt, subtitles_at
 from tarsier_eval.registry import get_task
+from tarsier_eval.scoring.parsers.lmms_eval import mcq_extract
 from tarsier_eval.scoring.parsers.videomme import videomme_extract
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
@@ -83,7 +85,12 @@ def test_official_denominator_drops_unparsed_and_missing(videomme):
     assert m["overall"]["accuracy_strict"] == pytest.approx(100 * 5 / 9)
     assert m["short"]["accuracy"] == pytest.approx(100 * 5 / 7)
     assert m["task_type=Counting Problem"]["accuracy"] == pytest.approx(75.0)  # 001-1, 001-3, 003-1 of 4
-    assert m["task_type=Object Reasoning"]["accuracy"] is None  # its only question is unparsed: no denominator
+    # its only question is unparsed: no denominator, printed 0.0 by the official script (and said in a note)
+    assert (
+        m["task_type=Object Reasoning"]["accuracy"] == 0.0 and m["short/task_type=Object Reasoning"]["accuracy"] == 0.0
+    )
+    assert any("task_type=Object Reasoning" in note and "0.0" in note for note in scores.notes)
+    assert m["short/domain=Knowledge"]["accuracy"] == pytest.approx(100 * 5 / 7)
     assert m["domain=Knowledge"]["accuracy"] == pytest.approx(100 * 5 / 7)
     counts = scores.counts()
     assert counts["n"] == 9 and counts["n_unparsed"] == 1 and counts["n_missing"] == 1 and counts["n_scored"] == 7
@@ -116,3 +123,51 @@ def test_subtitles_option_prefixes_the_lines_at_sampled_frames(tmp_path):
     assert first.meta["subtitles"] is True
     other = next(s for s in result.samples if s.meta["video_id"] == "002")
     assert other.prompt.startswith("Select the best answer") and other.meta["subtitles"] is False
+    # the w/ subs setting has its own metric names: it can never fill the paper's "w/o subs" column (overall/accuracy)
+    preds = {s.sample_id: Prediction(s.sample_id, "A") for s in result.samples}
+    scores = score_task(spec, result.samples, preds)
+    assert scores.headline == "accuracy_subs" and scores.headline_value is not None
+    assert "accuracy" not in scores.metrics["overall"] and "accuracy_strict_subs" in scores.metrics["overall"]
+    assert set(scores.metrics["short/domain=Knowledge"]) == {"accuracy_subs"}
+    plain = score_task(spec, load_samples(spec, tmp_path).samples, preds)
+    assert plain.headline == "accuracy" and plain.headline_value == scores.headline_value
+
+
+# ---- protocols ------------------------------------------------------------------------------------------------
+
+
+def test_protocols_and_paper():
+    spec = get_task("videomme")
+    assert protocols.names(spec) == ["official", "lmms-eval", "tarsier", "paper"]
+    assert protocols.resolve(spec, None).key == "tarsier@1"
+
+
+def test_tarsier_drops_every_question_of_a_video_with_an_invalid_reply(videomme):
+    spec, samples = videomme
+    effective, _ = protocols.apply(spec, "tarsier")
+    replies = {"001-1": "C", "001-2": "3", "001-3": "D", "002-1": "C) Jade", "002-2": "0", "002-3": "D",
+               "003-1": "B", "003-2": "c"}  # fmt: skip  # "3" -> D (off by one), "0" and "c" invalid; 003-3 missing
+    preds = {f"videomme/{k}": Prediction(f"videomme/{k}", v) for k, v in replies.items()}
+    scores = score_task(effective, samples, preds)
+    by_id = {r.sample_id.split("/")[1]: r for r in scores.samples}
+    assert [by_id[k].score for k in ("001-1", "001-2", "001-3")] == [1.0, 0.0, 1.0]
+    assert all(by_id[k].score is None for k in ("002-1", "002-2", "002-3", "003-1", "003-2", "003-3"))
+    assert by_id["002-1"].detail["video_dropped"] and by_id["003-3"].status == "missing"
+    assert scores.metrics["overall"]["accuracy"] == pytest.approx(100 * 2 / 3)
+
+
+@pytest.mark.parametrize(
+    ("reply", "letter"),
+    [
+        ("Best option: (A)", "A"),  # the official regex reads the "B" of "Best"
+        ("ANSWER: B", "B"),
+        ("AD", "D"),
+        ("The answer is B or C.", "C"),
+        ("(B) text", "B"),
+        ("A person walks", "A"),
+        ("b", ""),
+        ("", ""),
+    ],
+)
+def test_lmms_eval_extract_mcq_answer(reply, letter):
+    assert mcq_extract(reply) == letter

@@ -4,6 +4,9 @@
 The task table (json file, video folder, media kind, whether [start, end] bounds are used) comes from the task YAML
 (`loader.options.tasks`), copied from `data_list` in OpenGVLab/Ask-Anything `video_chat2/mvbench.ipynb`.
 
+`duplicate_gold`: when the answer text appears more than once among the candidates, the gold letter is the `last`
+equal candidate (default: the notebook's `qa_template` loop has no `break`) or the `first` (lmms-eval).
+
 `clips`: `official` (default) reads the raw source videos under `video/<prefix>` and passes the official start/end
 bounds; `precut` reads lmms-eval's pre-cut segments (HF revision "video", `precut_prefix` per task, whose own json
 files name the cut clip) with no bounds.
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tarsier_eval.data.files import AnnotationFiles
-from tarsier_eval.data.options import option_label
+from tarsier_eval.data.options import check_duplicate_gold, equal_candidate, option_label
 from tarsier_eval.data.records import Item, Loader, Record
 from tarsier_eval.data.sample import Media
 from tarsier_eval.errors import ConfigError
@@ -53,12 +56,15 @@ def _meta(question: str, info: dict[str, Any], clips: str) -> dict[str, Any]:
 class MVBench(Loader):
     """Every question of the 20 task files; `tasks` maps a task name to {json, prefix, precut_prefix, kind, bound}."""
 
-    def __init__(self, spec: TaskSpec, tasks: dict[str, dict[str, Any]], clips: str = "official"):
+    def __init__(
+        self, spec: TaskSpec, tasks: dict[str, dict[str, Any]], clips: str = "official", duplicate_gold: str = "last"
+    ):
         super().__init__(spec)
         if clips not in CLIP_MODES:
             raise ConfigError(f"task {spec.name}: loader option clips must be one of {CLIP_MODES}, got {clips!r}")
         self.by_file = {info["json"]: (name, info) for name, info in tasks.items()}
         self.clips = clips
+        self.duplicate_gold = check_duplicate_gold(duplicate_gold, spec.name)
 
     def items(self, files: AnnotationFiles) -> Iterator[Item]:
         for ann in self.spec.annotations:
@@ -81,6 +87,6 @@ class MVBench(Loader):
             raise ValueError(f"answer {answer_text!r} is not one of the candidates")
         yield Record(
             f"{Path(item.file).stem}/{item.context['index']}", item.context["task"], _media(info, record, self.clips),
-            option_label(candidates.index(answer_text)), item.pointer, question, candidates,
+            option_label(equal_candidate(candidates, answer_text, self.duplicate_gold)), item.pointer, question, candidates,
             meta=_meta(question, info, self.clips),
         )  # fmt: skip

@@ -2,6 +2,10 @@
 
 Used by TVBench (the Tarsier team's conversion of FunAILab/TVBench). A record's user text is
 "Question: <q>\n(A) <c0>\n(B) <c1>..." and the gold letter sits in the assistant turn's `reference`.
+
+`duplicate_gold`: `reference` (default) keeps that letter; `first` / `last` re-letter the gold by its text among the
+options when the text repeats (the Tarsier team's TVBench conversion letters the first occurrence, the official
+TVBench notebook grades against the last).
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from tarsier_eval.data.options import option_label
+from tarsier_eval.data.options import check_duplicate_gold, equal_candidate, option_label
 from tarsier_eval.data.records import Item, ListLoader, Record, RecordError
 from tarsier_eval.data.sample import Media
 from tarsier_eval.registry import LOADERS
+from tarsier_eval.task import TaskSpec
 
 _OPTION = re.compile(r"^\(([A-Z])\) ?(.*)$")
 
@@ -48,11 +53,20 @@ def _parts(record: dict[str, Any]) -> tuple[str, str]:
 
 @LOADERS.register("tarsier_messages_mcq")
 class TarsierMessagesMCQ(ListLoader):
+    def __init__(self, spec: TaskSpec, duplicate_gold: str = "reference"):
+        super().__init__(spec)
+        self.duplicate_gold = (
+            "reference" if duplicate_gold == "reference" else check_duplicate_gold(duplicate_gold, spec.name)
+        )
+
     def records(self, item: Item) -> Iterator[Record]:
         text, reference = _parts(item.value)
         question, options = split_question(text)
         if reference not in [option_label(i) for i in range(len(options))]:
             raise RecordError(f"gold letter {reference!r} is not an option")
+        if self.duplicate_gold != "reference":
+            gold_text = options[ord(reference) - ord("A")]
+            reference = option_label(equal_candidate(options, gold_text, self.duplicate_gold))
         subset = item.value["dataset"].split("/", 1)[1]
         yield Record(str(item.value["idx"]), subset, Media(str(item.value["vid"])), reference, item.pointer,
                      question, options, meta={"question": question})  # fmt: skip

@@ -9,7 +9,8 @@ Options are stored as texts (the "A. " prefix removed) and rendered back in the 
 
 `subtitles=True` builds the official "w/ subs" prompt: only the subtitle lines (`subtitle/<videoID>.srt`) whose
 span contains the timestamp of a sampled frame, so the video is probed at load time; a video without a subtitle
-file gets the plain prompt (Video-MME has subtitles for 744 of 900 videos).
+file gets the plain prompt (Video-MME has subtitles for 744 of 900 videos). Every record's meta `with_subtitles` says
+which setting it was loaded for (the scorer names the metrics of the w/ subs setting `*_subs`).
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ class VideoMME(Loader):
         options = _options(q["options"])
         stem = video.get("videoID") or video["video_id"]
         meta = {k: video[k] for k in ("duration", "domain", "sub_category")}
-        meta.update(task_type=q["task_type"], video_id=video["video_id"])
+        meta.update(task_type=q["task_type"], video_id=video["video_id"], with_subtitles=self.subtitles)
         if q["answer"] not in [option_label(i) for i in range(len(options))]:
             raise RecordError(f"gold letter {q['answer']!r} is not an option")
         record = Record(str(q["question_id"]), meta["duration"], Media(f"{stem}.mp4"), q["answer"], item.pointer,

@@ -17,7 +17,9 @@ def mlvu_check_ans(pred: str, gt_option: str) -> tuple[bool, str]:
 
 
 @PARSERS.register("mlvu_check_ans")
-def parse_mlvu(response: str, sample: Sample) -> Parsed:
-    """The stripped reply through check_ans; unparsed unless a single character was compared."""
-    correct, compared = mlvu_check_ans(response.strip(), str(sample.answer))
+def parse_mlvu(response: str, sample: Sample, *, strip: bool = False) -> Parsed:
+    """The reply through check_ans as the official template passes it: NOT stripped (`pred=run(...)` goes straight
+    to check_ans), so "  C" and "B\n" are wrong; `strip: true` strips it first, as the repository's Video-LLaVA copy
+    of the script does. Unparsed unless a single character was compared."""
+    correct, compared = mlvu_check_ans(response.strip() if strip else response, str(sample.answer))
     return Parsed(compared, "rule" if len(compared) == 1 else "none", correct)
