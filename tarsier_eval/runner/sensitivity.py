@@ -65,11 +65,12 @@ def differences(rows: list[Scored], predictions: dict[str, Prediction]) -> list[
     base = scored[0]
     assert base.scores is not None
     base_scores = {r.sample_id: r for r in base.scores.samples}
-    lines = []
+    lines, shown = [], {base.protocol.key}
     for row in scored[1:]:
         assert row.scores is not None
-        if row.protocol.key == base.protocol.key:
+        if row.protocol.key in shown:  # an alias (paper) of a protocol already compared
             continue
+        shown.add(row.protocol.key)
         changed = [(base_scores[r.sample_id], r) for r in row.scores.samples
                    if r.sample_id in base_scores and (base_scores[r.sample_id].score, base_scores[r.sample_id].status)
                    != (r.score, r.status)]  # fmt: skip
