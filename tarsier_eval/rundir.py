@@ -242,7 +242,7 @@ class Manifest:
     tasks: dict[str, TaskRecord] = field(default_factory=dict)
     git_sha: str | None = None
     packages: dict[str, str | None] = field(default_factory=dict)
-    world_size: int = 1
+    world_size: int = 1  # of the latest invocation that generated (see history for each)
     status: str = RUNNING
     history: list[Invocation] = field(default_factory=list)
     missing_shards: list[str] = field(default_factory=list)

@@ -62,6 +62,7 @@ def begin(
         else:
             invocation.allowed_changes = check_same_run(manifest.fingerprint, fingerprint, allowed,
                                                         _describe_join(kind, shard))  # fmt: skip
+            manifest.world_size = world_size  # the latest launch's; each invocation keeps its own in history
         manifest.history.append(invocation)
         manifest.status = RUNNING
         manifest.write(run_dir)

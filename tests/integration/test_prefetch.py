@@ -111,33 +111,62 @@ def test_decoding_runs_ahead_of_loading_and_of_the_next_task(tmp_path: Path, cac
     for spec, ids in (("demo", first_ids), ("demo_again", first_ids)):
         records, problems = read_shard_records(tmp_path / "run" / "shards" / spec)
         assert not problems and {r.sample_id for r in records} == ids
-        assert all(r["response"] == "A" and r["num_frames"] > 0 for r in records)
+        assert all(r.response == "A" and r.num_frames > 0 for r in records)
 
 
-class FailingLoad(Exception):
+class FailingStart(Exception):
     pass
 
 
-def test_a_next_task_that_cannot_start_fails_after_the_current_task_is_saved(tmp_path: Path, cache_dir: Path):
+class Instant(WaitingBackend):
+    """Generates at once; its preprocessor fails for the task named `broken` (the next task cannot start)."""
+
+    def __init__(self, marks: Path, broken: str):
+        super().__init__(marks, "demo", broken)
+        self.starts = 0
+
+    def load(self) -> None:
+        self.loaded = True
+
+    def preprocessor(self, generation: dict) -> MarkingPreprocessor:
+        self.starts += 1
+        if self.starts > 1:
+            raise FailingStart("preprocessor unavailable")
+        return super().preprocessor(generation)
+
+    def generate(self, batch, generation):
+        return [GenerationOutput(item.sample_id, "A") for item in batch]
+
+
+def _demo_and(name: str) -> tuple[list, RunConfig]:
     demo = get_task("demo")
-    specs = [demo, dataclasses.replace(demo, name="broken")]
-    config = RunConfig(tasks=["demo", "broken"], limit=LIMIT, batch_size=LIMIT, workers=0)
+    return [demo, dataclasses.replace(demo, name=name)], RunConfig(tasks=["demo", name], limit=LIMIT,
+                                                                  batch_size=LIMIT, workers=0)  # fmt: skip
 
+
+def _load_demo(config: RunConfig, fail_for: str | None = None):
     def load(spec):
-        if spec.name == "broken":
-            raise FailingLoad("annotation file unreadable")
-        return TaskLoads(config)(demo)
+        if spec.name == fail_for:
+            raise FailingStart("annotation file unreadable")
+        return TaskLoads(config)(get_task("demo"))
 
-    class Instant(WaitingBackend):
-        def load(self) -> None:
-            self.loaded = True
+    return load
 
-        def generate(self, batch, generation):
-            return [GenerationOutput(item.sample_id, "A") for item in batch]
 
+def test_a_task_whose_annotations_cannot_load_fails_the_run_before_the_model_loads(tmp_path: Path, cache_dir: Path):
+    specs, config = _demo_and("broken")
+    backend = Instant(tmp_path, "broken")
+    with pytest.raises(FailingStart, match="annotation file unreadable"):
+        generate_tasks(specs, _load_demo(config, "broken"), config, backend, tmp_path / "run", DistContext(), None)
+    assert not backend.loaded  # every task is planned before any GPU time is spent
+    assert read_shard_records(tmp_path / "run" / "shards" / "demo")[0] == []
+
+
+def test_a_next_task_that_cannot_start_fails_after_the_current_task_is_saved(tmp_path: Path, cache_dir: Path):
+    specs, config = _demo_and("broken")
     (tmp_path / "marks").mkdir()
-    with pytest.raises(FailingLoad):
-        generate_tasks(specs, load, config, Instant(tmp_path / "marks", "demo", "broken"), tmp_path / "run",
+    with pytest.raises(FailingStart, match="preprocessor unavailable"):
+        generate_tasks(specs, _load_demo(config), config, Instant(tmp_path / "marks", "broken"), tmp_path / "run",
                        DistContext(), None)  # fmt: skip
     records, _ = read_shard_records(tmp_path / "run" / "shards" / "demo")
     assert len(records) == LIMIT  # the last batch (here: the only one) was generated and written first

@@ -50,12 +50,14 @@ def frame_rows(frame: pd.DataFrame) -> list[dict]:
 
 def test_score_from_a_list_a_path_and_a_dataframe_matches_the_cli(tmp_path, shared_benchmarks):
     preds = tvbench_predictions(shared_benchmarks)
-    entry, rows = cli_score(tmp_path, preds, shared_benchmarks, "--score-options", "empty_is_wrong=true")
+    entry, rows = cli_score(tmp_path, preds, shared_benchmarks, "--protocol", "official",
+                           "--score-options", "empty_is_wrong=true")  # fmt: skip
     path = tmp_path / "api-preds.jsonl"
     path.write_text("".join(json.dumps(p) + "\n" for p in preds))
     frame = pd.DataFrame(preds)  # the error column is NaN where a row has none
     assert frame["error"].isna().sum() == len(preds) - 1
-    results = [te.score("tvbench", given, data_root=shared_benchmarks, options={"empty_is_wrong": True})
+    results = [te.score("tvbench", given, data_root=shared_benchmarks, protocol="official",
+                        options={"empty_is_wrong": True})
                for given in (preds, path, str(path), frame)]  # fmt: skip
     for result in results:
         assert result.entry.to_json() == entry
