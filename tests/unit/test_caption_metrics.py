@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import math
 import random
+import shutil
 
 import pytest
 
 from tarsier_eval.scoring.metrics import coco_caption, dvc_eval
+from tarsier_eval.scoring.metrics.meteor import find_jar
 
 
 def test_bleu_keeps_the_tiny_and_small_constants():
@@ -55,3 +57,11 @@ def test_unmatched_predictions_draw_the_official_random_strings():
     out = dvc_eval.evaluate([video], random.Random(0), similarity)
     assert seen == ["ynbiqpmzjplsgqej", "ydtzirwztejd", "vkprdlnktug", "poqibzracxmwzvuatp"]
     assert out["sim"] == [0.5] * 4 and out["precision"] == [0.0] * 4 and "meteor" not in out
+
+
+def test_meteor_needs_a_jar_and_a_jre(tmp_path):
+    assert find_jar(None) is None and find_jar(tmp_path / "missing.jar") is None
+    if shutil.which("java") is None:
+        jar = tmp_path / "meteor-1.5.jar"
+        jar.write_bytes(b"")
+        assert find_jar(jar) is None  # no JRE: METEOR is not computed, whatever the jar

@@ -12,6 +12,7 @@ from dataclasses import replace
 import pytest
 
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.errors import ConfigError
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.metrics import sentsim
 from tarsier_eval.scoring.metrics.temporal import densevid_iou, iou_matrix
@@ -274,3 +275,16 @@ def test_importing_the_scorer_loads_no_model():
     code = "import sys, tarsier_eval.scoring.scorers.etbench; print('sentence_transformers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_random_strings_follow_official_random_seed(etbench):
+    spec, samples = etbench
+    dvc = next(s for s in samples if s.subset == "dvc")
+    preds = {dvc.sample_id: Prediction(dvc.sample_id, "0 - 10 seconds, a man cuts an onion.\n50 - 60 seconds, a dog.")}
+
+    def sim(seed: int, **options: object) -> float:
+        return score_task(spec, [dvc], preds, options=options, seed=seed).metrics["dvc"]["sim"]
+
+    assert sim(5, official_random_seed=0) == sim(0) != sim(5)  # the second caption meets a random string
+    with pytest.raises(ConfigError, match="official_random_seed"):
+        sim(0, official_random_seed="zero")

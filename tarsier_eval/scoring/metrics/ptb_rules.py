@@ -13,7 +13,7 @@ of the special treatments below, applied by `ptb.py`.
 
 from __future__ import annotations
 
-# ---- macros (Python regex syntax; literal letters are made caseless per rule by _caseless) -------------------
+# ---- macros (Python regex syntax; literal letters are made caseless per rule by `caseless`) -------------------
 LETTER = r"(?:[A-Za-z]|&[aeiouAEIOU](?:acute|grave|uml);)"
 DIGIT = r"[0-9]"
 ALNUM = r"[A-Za-z0-9]"

@@ -46,6 +46,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tarsier_eval.data.sample import Sample
+from tarsier_eval.errors import ConfigError
 from tarsier_eval.registry import SCORERS
 from tarsier_eval.scoring.framework import Aggregate, Row, Scorer, StatusPolicy, Verdict
 from tarsier_eval.scoring.metrics import dvc_eval, sentsim
@@ -344,8 +345,7 @@ class ETBench(Scorer):
         policy = self.policy.with_options(ctx.options, "etbench")
         dropped = {status for status in ("missing", "error") if getattr(policy, status) == "exclude"}
         groups = _groups([(s, r) for s, r in rows if r.status not in dropped])
-        seed = ctx.option("official_random_seed")
-        rng = random.Random(ctx.seed if seed is None else int(seed))
+        rng = random.Random(_seed(ctx))
         digits = ctx.option("round_digits")
         captions = any(task in ("dvc", "slc") for task, _ in groups)
         meteor = meteor_scorer(ctx.option("meteor_jar")) if captions else None
@@ -364,19 +364,29 @@ class ETBench(Scorer):
         return Aggregate(metrics, _notes(metrics, ctx, digits, captions and meteor is None), extra)
 
 
+def _seed(ctx: ScoreContext) -> int:
+    """The seed of the random strings: the option `official_random_seed`, else the run's seed."""
+    seed = ctx.option("official_random_seed")
+    if seed is None:
+        return ctx.seed
+    try:
+        return int(seed)
+    except (TypeError, ValueError):
+        raise ConfigError(f"task etbench: score option official_random_seed must be an integer, got {seed!r}") from None
+
+
 METEOR_MISSING = ("METEOR not computed: it runs pycocoevalcap's Java jar (score option meteor_jar=auto with a JRE "
                   "and pycocoevalcap installed, or meteor_jar=PATH)")  # fmt: skip
 
 
 def _notes(metrics: dict, ctx: ScoreContext, digits: int | None, no_meteor: bool) -> list[str]:
-    seed = ctx.option("official_random_seed")
     notes = [
         "task metric = mean over its sources; merged metrics = mean over tasks (official 'Merged' table)",
         "TVG/EPM 'F1' is recall@1 over IoU 0.1/0.3/0.5/0.7; VHD 'F1' is the highlight hit rate",
         "EVS counts unparsed replies as 0 (evs_count_unparsed)" if ctx.option("evs_count_unparsed")
         else "EVS leaves unparsed replies out of its mean (official)",
         f"DVC/SLC captions without a matching GT event are scored against random strings drawn as the official "
-        f"code draws them, from random.Random({ctx.seed if seed is None else seed}) (official: the unseeded global "
+        f"code draws them, from random.Random({_seed(ctx)}) (official: the unseeded global "
         f"random, so an official run is reproduced only when it was seeded alike)",
         f"every (task, source) value rounded to {digits} decimals before the means (official)" if digits is not None
         else "no intermediate rounding (round_digits: null; the official rounds every group to 5 decimals)",
