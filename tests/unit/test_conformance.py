@@ -8,7 +8,10 @@ Per fixture and prediction set, through `score_task` with the protocol applied:
   except the items the official run drew at random (`random_items` in <set>.official.json) and those
   `skip_items` names with its reason;
 - every metric of <set>.official.json equals ours rounded to its `digits` (times `harness_scale` when the official
-  code prints fractions), within its `tolerance` when one is given.
+  code prints fractions), within its `tolerance` when one is given; `harness_key` names our key when it differs,
+  and a count the scorer reports in `extra[metric][subset]` (E.T. Bench's Failed) is read from there; a metric
+  the scorer says it cannot compute on this machine (`extra["unavailable"]`, e.g. METEOR without a JRE) is not
+  compared, with a warning.
 The judge of a judged fixture (meta.json `judge_rule`) answers in process by that rule (tests/support/judge_rules.py);
 the sets meta.json lists in `judge_via_http` are judged through the real HTTP judge instead, against a fresh loopback
 server answering by the rule with meta.json's `judge_fault_rule` (faults and replies chosen by prompt and by how
@@ -19,6 +22,7 @@ A prediction whose response is JSON null is what the official code got as None: 
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,6 +99,15 @@ def _same(ours: float | None, theirs: float | None) -> bool:
     return abs(ours - theirs) < 1e-9
 
 
+def _ours(scores, key: str) -> float | None:
+    """Our value for `<subset>/<metric>`: a metric, or a count the scorer reports as extra[metric][subset]."""
+    subset, _, metric = key.rpartition("/")
+    if metric in scores.metrics.get(subset, {}):
+        return scores.metrics[subset][metric]
+    extra = scores.extra.get(metric)
+    return extra.get(subset) if isinstance(extra, dict) else None
+
+
 @pytest.mark.parametrize(("task", "protocol", "name"), CASES)
 def test_matches_the_official_scorer(task, protocol, name, shared_benchmarks, tmp_path):
     scores, official, folder = score_case(task, protocol, name, tmp_path)
@@ -105,9 +118,14 @@ def test_matches_the_official_scorer(task, protocol, name, shared_benchmarks, tm
               if v["sample_id"] not in skipped and not _same(ours.get(v["sample_id"]), v["score"])]  # fmt: skip
     assert not differ, f"{len(differ)} of {len(verdicts)} verdicts differ (sample, official, ours): {differ[:8]}"
     wrong = []
+    unavailable = scores.extra.get("unavailable", {})  # metrics this machine cannot compute (e.g. no JRE), and why
     for key, entry in official["metrics"].items():
-        subset, _, metric = key.rpartition("/")
-        value = scores.metrics.get(subset, {}).get(metric)
+        if key.rpartition("/")[2] in unavailable:
+            warnings.warn(
+                f"{task}/{protocol}/{name}: {key} not compared: {unavailable[key.rpartition('/')[2]]}", stacklevel=1
+            )
+            continue
+        value = _ours(scores, entry.get("harness_key", key))
         if value is None or entry["value"] is None:
             if value != entry["value"]:
                 wrong.append((key, entry["value"], value))

@@ -12,9 +12,9 @@ from dataclasses import replace
 import pytest
 
 from tarsier_eval.data.load import load_samples
+from tarsier_eval.errors import ConfigError
 from tarsier_eval.registry import get_task
 from tarsier_eval.scoring.metrics import sentsim
-from tarsier_eval.scoring.metrics.ptb import ptb_tokenize
 from tarsier_eval.scoring.metrics.temporal import densevid_iou, iou_matrix
 from tarsier_eval.scoring.parsers.etbench import parse_captions, parse_highlight, parse_spans, rule_option
 from tarsier_eval.scoring.score import score_task
@@ -169,11 +169,6 @@ def test_iou_is_float32_like_the_official_tensors():
     assert densevid_iou([0.0, 10.0], [10.0, 20.0]) == 0.0
 
 
-def test_ptb_tokenize():
-    assert ptb_tokenize("He doesn't fry the onion, (quickly)!") == "he does n't fry the onion quickly"
-    assert ptb_tokenize("the man's café.") == "the man 's caf"
-
-
 REPLIES = {
     "etbench/tvg/qvhighlights/0": "The event happens in 15 - 23 seconds.",  # IoU 8/16 = 0.5
     "etbench/tvg/qvhighlights/1": "It starts at 0 seconds.\nIt ends at 7 seconds.",  # IoU 0.7 in float32: 3 of 4
@@ -203,17 +198,26 @@ def scored(etbench):
 def test_grounding_scores(scored):
     m = scored.metrics
     assert m["tvg/qvhighlights"]["f1@0.5"] == 100.0 and m["tvg/qvhighlights"]["f1@0.7"] == 0.0
-    assert m["tvg/qvhighlights"]["f1"] == 75.0 and m["tvg/charades_sta"]["f1"] == 0.0
-    assert m["tvg"]["f1"] == 37.5  # mean over sources
-    assert m["tvg/qvhighlights"]["miou"] == pytest.approx(60.0, abs=1e-4)
+    assert m["tvg/qvhighlights"]["f1"] == 75.0
+    assert "tvg/charades_sta" not in m  # its only sample has no prediction: left out, as the official script
+    assert m["tvg"]["f1"] == 75.0  # mean over sources
+    assert m["tvg/qvhighlights"]["miou"] == pytest.approx(60.0, abs=1e-3)
     assert m["epm"]["f1"] == 50.0
     assert m["tal"]["f1"] == pytest.approx(50.0)
-    assert m["evs"]["f1"] == pytest.approx(200 / 3)
+    assert m["evs"]["f1"] == pytest.approx(66.667)  # every group value rounded to 5 decimals (of 0-1), official
     assert m["vhd/qvhighlights"]["f1"] == 0.0 and m["vhd/youtube_highlights"]["f1"] == 100.0 and m["vhd"]["f1"] == 50
     overall = m["overall"]
-    assert overall["gnd_f1"] == pytest.approx((37.5 + 50 + 50 + 200 / 3 + 50) / 5)
-    assert overall["gnd_f1_sources"] == pytest.approx((75 + 0 + 50 + 50 + 200 / 3 + 0 + 100) / 7)
+    assert overall["gnd_f1"] == pytest.approx((75 + 50 + 50 + 66.667 + 50) / 5)
+    assert overall["gnd_f1_sources"] == pytest.approx(100 * round((0.75 + 0.5 + 0.5 + 0.66667 + 0 + 1) / 6, 5))
     assert scored.headline_value == overall["gnd_f1"]
+
+
+def test_missing_replies_can_count_as_empty(etbench):
+    spec, samples = etbench
+    preds = {k: Prediction(k, v) for k, v in REPLIES.items() if k.startswith("etbench/tvg/")}
+    scores = score_task(spec, [s for s in samples if s.subset == "tvg"], preds, options={"missing": "as_empty"})
+    assert scores.metrics["tvg/charades_sta"]["f1"] == 0.0 and scores.metrics["tvg"]["f1"] == 37.5
+    assert scores.extra["failed"]["tvg/charades_sta"] == 1
 
 
 def test_captioning_scores(scored):
@@ -226,9 +230,14 @@ def test_captioning_scores(scored):
     expected = sentsim.dot_scores(
         ["remove the tire", "install the new tire"], ["here are the steps", "remove the tire"]
     )
-    assert m["slc"]["sim"] == pytest.approx(100 * sum(expected) / 2, abs=1e-4) and m["slc"]["sim"] < 90
+    assert m["slc"]["sim"] == pytest.approx(100 * sum(expected) / 2, abs=1e-3) and m["slc"]["sim"] < 90
     assert m["overall"]["cap_f1"] == pytest.approx(75.0)
     assert m["overall"]["cap_sim"] == pytest.approx((m["dvc"]["sim"] + m["slc"]["sim"]) / 2)
+    # youcook2: both parsed captions equal their GT captions at every tIoU; CIDEr-D 10 per pair (every n-gram order
+    # has a weight: no n-gram of a caption is in both references but "a" and "onion", whose idf is 0)
+    yc = m["dvc/youcook2"]
+    assert (yc["bleu1"], yc["bleu4"], yc["rouge_l"], yc["cider"]) == pytest.approx((100.0, 100.0, 100.0, 1000.0))
+    assert "meteor" not in yc and any("METEOR not computed" in n for n in scored.notes)
 
 
 def test_referring_and_complex_scores(scored):
@@ -243,7 +252,7 @@ def test_referring_and_complex_scores(scored):
 def test_sample_statuses(scored):
     by_id = {r.sample_id: r for r in scored.samples}
     assert len(scored.samples) == 16
-    assert by_id["etbench/tvg/charades_sta/0"].status == "missing" and by_id["etbench/tvg/charades_sta/0"].score == 0
+    assert by_id["etbench/tvg/charades_sta/0"].status == "missing" and by_id["etbench/tvg/charades_sta/0"].score is None
     assert by_id["etbench/dvc/youcook2/1"].status == "unparsed"
     assert by_id["etbench/rvq/star/0"].status == "unparsed"  # empty reply
     rar = by_id["etbench/rar/perception_test/0"]  # chosen by similarity: correct, but an official "Failed"
@@ -258,9 +267,9 @@ def test_evs_leaves_unparsed_out_unless_asked(etbench):
     twin = replace(evs, sample_id="etbench/evs/summe/1")
     preds = {evs.sample_id: Prediction(evs.sample_id, "0 - 5, 20 - 30"), twin.sample_id: Prediction("x", "none")}
     official = score_task(spec, [evs, twin], preds)
-    assert official.metrics["evs"]["f1"] == pytest.approx(200 / 3)
+    assert official.metrics["evs"]["f1"] == pytest.approx(66.667)
     assert official.metrics["overall"]["gnd_f1"] is None and any("not computed" in n for n in official.notes)
-    fixed = score_task(spec, [evs, twin], preds, options={"evs_count_unparsed": True})
+    fixed = score_task(spec, [evs, twin], preds, options={"evs_count_unparsed": True, "round_digits": None})
     assert fixed.metrics["evs"]["f1"] == pytest.approx(100 / 3)
 
 
@@ -268,3 +277,16 @@ def test_importing_the_scorer_loads_no_model():
     code = "import sys, tarsier_eval.scoring.scorers.etbench; print('sentence_transformers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_random_strings_follow_official_random_seed(etbench):
+    spec, samples = etbench
+    dvc = next(s for s in samples if s.subset == "dvc")
+    preds = {dvc.sample_id: Prediction(dvc.sample_id, "0 - 10 seconds, a man cuts an onion.\n50 - 60 seconds, a dog.")}
+
+    def sim(seed: int, **options: object) -> float:
+        return score_task(spec, [dvc], preds, options=options, seed=seed).metrics["dvc"]["sim"]
+
+    assert sim(5, official_random_seed=0) == sim(0) != sim(5)  # the second caption meets a random string
+    with pytest.raises(ConfigError, match="official_random_seed"):
+        sim(0, official_random_seed="zero")

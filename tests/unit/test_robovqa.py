@@ -1,4 +1,5 @@
-"""RoboVQA: the notebook's QA parsing on the real task strings and BLEU-1..4 worked out by hand."""
+"""RoboVQA: the notebook's QA parsing on the real task strings and BLEU-1..4 worked out by hand, under the notebook's
+sacrebleu protocols and the MLCD-Embodied (nltk-style) protocol."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tarsier_eval import protocols
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.data.loaders.robovqa import fetch_question_answer, split_question_answer
 from tarsier_eval.registry import get_task
+from tarsier_eval.scoring.metrics.nltk_bleu import sentence_bleu
 from tarsier_eval.scoring.score import score_task
-from tarsier_eval.scoring.scorers.robovqa import reference_text, sentence_bleus
+from tarsier_eval.scoring.scorers.robovqa import embodied_bleus, reference_text, sentence_bleus
 from tarsier_eval.scoring.types import Prediction
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "robovqa"
@@ -90,7 +93,7 @@ def test_scores_by_task_type(robovqa):
                "  put packet the table on\n"]  # fmt: skip
     preds = {s.sample_id: Prediction(s.sample_id, r) for s, r in zip(samples, replies, strict=False)}
     preds[samples[6].sample_id] = Prediction(samples[6].sample_id, None, "decode error")  # clip 1: no predictions
-    scores = score_task(spec, samples, preds)
+    scores = score_task(spec, samples, preds, options={"keep_answer_prefix": False})
     b4 = [100.0, _expected(5 / 6, 3 / 5, 2 / 4, 1 / 3), _expected(1, 1, bp=math.exp(-1.5)), 0.0,
           _expected(4 / 5, 3 / 4, 2 / 3, 1 / 2), _expected(1, 2 / 4, 1 / 6, 1 / 8)]  # fmt: skip
     assert scores.metrics["overall"]["bleu4"] == pytest.approx(sum(b4) / 14)
@@ -104,5 +107,46 @@ def test_scores_by_task_type(robovqa):
     statuses = [r.status for r in scores.samples]
     assert statuses == ["ok"] * 6 + ["error"] + ["missing"] * 7
     assert scores.samples[5].parsed == "put packet the table on"
-    kept = score_task(spec, samples, preds, options={"keep_answer_prefix": True})
+    kept = score_task(spec, samples, preds)  # official: the reference keeps the notebook's "A: "
     assert kept.samples[0].detail["bleu1"] == pytest.approx(100 * math.exp(1 - 3 / 1))  # "yes" vs "A: yes"
+
+
+def test_nltk_sentence_bleu_by_hand():
+    ref, hyp = ["put", "packet", "on", "the", "table"], ["put", "the", "packet", "on", "the", "table"]
+    assert sentence_bleu([ref], hyp, (1, 0, 0, 0)) == pytest.approx(5 / 6)
+    assert sentence_bleu([ref], hyp, (0.5, 0.5, 0, 0)) == pytest.approx((5 / 6 * 3 / 5) ** 0.5)
+    assert sentence_bleu([ref], ["table", "the"], (1, 0, 0, 0)) == pytest.approx(math.exp(1 - 5 / 2))
+    no_bigram = sentence_bleu([ref], ["table", "put"], (0.5, 0.5, 0, 0))  # no smoothing: ~0, not exactly 0
+    assert 0 < no_bigram < 1e-150
+    assert sentence_bleu([ref], ["table", "put"], (1, 0, 0, 0)) == pytest.approx(math.exp(1 - 5 / 2))
+    assert sentence_bleu([ref], ["nothing"], (1, 0, 0, 0)) == 0.0
+    assert sentence_bleu([["a", "b", "c"]], ["a", "b", "c"], (0.33, 0.33, 0.33, 0)) == pytest.approx(
+        math.exp(-0.01 * 0)
+    )
+
+
+@pytest.mark.parametrize(
+    ("reply", "answer", "b1", "b4"),
+    [
+        ("Nothing.", "A: no", 0.0, 0.0),  # "nothing." -> "no." : one token, not "no"
+        ("nothing", "A: no", 100.0, 100.0),  # every word containing "no" becomes "no"
+        ("I don't know", "A: no", 100 / 3, 100 / 3),  # "know" -> "no"; reference length 1: BLEU-1 weights
+        ("I don't know", "A: yes", 0.0, 0.0),
+        ("Here is the plan:\nput packet on the table", "A: put packet on the table", 100.0, 100.0),  # last line
+        ("PUT PACKET ON THE TABLE", "A: put packet on the table", 100.0, 100.0),  # lower-cased
+    ],
+)
+def test_embodied_bleu_rules(reply, answer, b1, b4):
+    got = embodied_bleus(reply, answer)
+    assert got["bleu1"] == pytest.approx(b1) and got["bleu4"] == pytest.approx(b4, abs=1e-9)
+
+
+def test_embodied_protocol_leaves_missing_answers_out(robovqa):
+    spec, samples = robovqa
+    paper, resolved = protocols.apply(spec, "paper")
+    assert resolved.name == "embodied-bleu"
+    preds = {s.sample_id: Prediction(s.sample_id, s.answer.replace("A: ", "")) for s in samples[:3]}
+    scores = score_task(paper, samples, preds)
+    assert [r.status for r in scores.samples[:4]] == ["ok", "ok", "ok", "missing"]
+    assert scores.samples[3].score is None
+    assert scores.metrics["overall"]["bleu4"] == pytest.approx(100.0)  # 3 perfect answers, the rest left out

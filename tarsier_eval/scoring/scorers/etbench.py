@@ -1,7 +1,10 @@
 """E.T. Bench: the official evaluation/compute_metrics.py (HF PolyU-ChenLab/ETBench) for all 12 tasks.
 
 Samples are grouped by (task, source); every metric is computed per group, a task's metric is the mean over its
-sources, and the merged numbers are means over tasks. All values are percentages. Per group:
+sources, and the merged numbers are means over tasks. Values are computed as the official 0-1 fractions, every
+group value rounded to `round_digits` (5) decimals and the means over them too, as the official code does, then
+reported as percentages. Groups are visited in the official order (tasks, then sources, by first appearance).
+Per group:
 - TVG, EPM ("F1", really recall@1): first parsed span vs the GT span, hit when IoU >= t; F1@t = hits / N,
   F1 = mean over t in {0.1, 0.3, 0.5, 0.7}; mIoU. Unparsed replies are misses.
 - TAL (F1): all parsed spans vs all GT spans; per reply and t: 0 when no IoU reaches t, else the F1 of
@@ -11,14 +14,14 @@ sources, and the merged numbers are means over tasks. All values are percentages
   `evs_count_unparsed: true` counts them as 0).
 - VHD ("F1", really a hit rate): the first number of the reply is a second; a hit when it lies in any GT span of
   any annotator; F1 = hits / N.
-- DVC, SLC (F1, Sim): parsed (span, caption) events, at most 1000 per video, per video precision = share of
-  predictions with densevid IoU > t to some GT event, recall = share of GT events matched, averaged over the parsed
-  videos; both scaled by (parsed videos / N); F1@t from the scaled P and R, F1 = mean over t. Sim = mean over t of
-  the mean over parsed videos of the mean all-MiniLM-L6-v2 dot score of each prediction paired with every GT
-  caption of IoU >= t (a prediction without one is paired with a random lower-case string of 10-20 letters, drawn
-  here from the seeded context RNG); captions are PTB-tokenised first (metrics/ptb.py approximates the Java
-  tokenizer). Sim is not scaled: unparsed videos do not lower it. Groups key videos by `video` as the official
-  dict does (two replies on one video in a group: the later one counts).
+- DVC, SLC (F1, Sim, BLEU-1..4, ROUGE-L, CIDEr, METEOR): parsed (span, caption) events, at most 1000 per video;
+  metrics/dvc_eval.py (the official DVCEval): per video precision = share of predictions with densevid IoU > t to
+  some GT event, recall = share of GT events matched, averaged over the parsed videos; both scaled by (parsed
+  videos / N); F1@t from the scaled P and R, F1 = mean over t. The caption metrics are means over t of means over
+  parsed videos (not scaled: unparsed videos do not lower them) over (prediction, GT caption of IoU >= t) pairs; a
+  prediction without one is paired with a random lower-case string drawn as the official code draws it, from
+  random.Random(`official_random_seed`, default the run's seed) shared by the run. METEOR needs pycocoevalcap's
+  Java jar (`meteor_jar`). Groups key videos by `video` as the official dict does (the later reply counts).
 - RAR, ECA, RVQ (Acc): the letter of the first "(X)", else of a bare leading letter (after "best option:" and
   "("); else the option most similar (MiniLM dot score) to the reply, options rendered "(A) text" (ECA spans as
   "s - e"); an empty reply is wrong. Acc = hits / N.
@@ -28,27 +31,27 @@ sources, and the merged numbers are means over tasks. All values are percentages
 Merged: ref_acc (mean of RAR, ECA, RVQ), gnd_f1 (TVG, EPM, TAL, EVS, VHD: the paper's "Mean F1"), cap_f1 and
 cap_sim (DVC, SLC), com_rec (TEM, GVQ); each only when all its tasks are present. The official log also prints a
 "Mean F1"/"Mean SentSim"/"Mean Acc" over all (task, source) groups: reported as *_sources.
-A missing prediction or an inference error is scored as an empty reply (status missing / error; policy
-`as_empty`), which is how the official script treats an empty `a`. No intermediate rounding (the official rounds each group to 5 decimals).
-BLEU, METEOR, ROUGE-L and CIDEr of DVC/SLC (printed by the official log, not reported by the paper) are not computed.
+A missing prediction is left out of its group (policy `missing: exclude`: the official script only sees the
+predictions it is given); an inference error is scored as an empty reply (`error: as_empty`).
 """
 
 from __future__ import annotations
 
 import random
-import string
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
 
 from tarsier_eval.data.sample import Sample
+from tarsier_eval.errors import ConfigError
 from tarsier_eval.registry import SCORERS
-from tarsier_eval.scoring.aggregate import mean
 from tarsier_eval.scoring.framework import Aggregate, Row, Scorer, StatusPolicy, Verdict
-from tarsier_eval.scoring.metrics import sentsim
-from tarsier_eval.scoring.metrics.ptb import ptb_tokenize
-from tarsier_eval.scoring.metrics.temporal import densevid_iou, iou_matrix
+from tarsier_eval.scoring.metrics import dvc_eval, sentsim
+from tarsier_eval.scoring.metrics.meteor import Meteor, meteor_scorer
+from tarsier_eval.scoring.metrics.temporal import iou_matrix
 from tarsier_eval.scoring.parsers.etbench import parse_captions, parse_highlight, parse_spans, rule_option
 from tarsier_eval.scoring.types import ScoreContext
 
@@ -61,6 +64,15 @@ MERGED = {
     "cap_sim": (("dvc", "slc"), "sim"),
     "com_rec": (("tem", "gvq"), "mrec"),
 }
+
+
+@dataclass(frozen=True)
+class _Env:
+    """What the group aggregations share: the scoring context and the run's generator of random strings."""
+
+    ctx: ScoreContext
+    rng: random.Random
+    meteor: Meteor | None = None
 
 
 def _unparsed() -> Verdict:
@@ -173,23 +185,12 @@ def _gvq(sample: Sample, reply: str, ctx: ScoreContext) -> Verdict:
     return Verdict(index, sum(row) / len(row), detail, index is not None and not detail["failed"])
 
 
-def _detection(gt: list[list[float]], pred: list[list[float]], t: float) -> tuple[float, float]:
-    """(precision, recall) of one video at tIoU t, strict IoU > t (DVCEval.evaluate_detection)."""
-    refs, preds = set(), set()
-    for i, p in enumerate(pred):
-        for j, g in enumerate(gt):
-            if densevid_iou(p, g) > t:
-                refs.add(j)
-                preds.add(i)
-    return len(preds) / len(pred), len(refs) / len(gt)
-
-
 def _dvc(sample: Sample, reply: str, ctx: ScoreContext) -> Verdict:
     parsed = parse_captions(reply)
     if parsed is None:
         return _unparsed()
     spans, caps = parsed[0][:MAX_PROPOSALS], parsed[1][:MAX_PROPOSALS]
-    pr = [_detection(sample.meta["tgt"], spans, t) for t in THRESHOLDS]
+    pr = [dvc_eval.detection(sample.meta["tgt"], spans, t) for t in THRESHOLDS]
     f1 = [2 * p * r / (p + r) if p + r else 0.0 for p, r in pr]
     return Verdict([[s, c] for s, c in zip(spans, caps, strict=True)], sum(f1) / len(f1), {"precision_recall": pr})
 
@@ -200,7 +201,7 @@ REPLY: dict[str, Callable[[Sample, str, ScoreContext], Verdict]] = {
 }  # fmt: skip
 
 
-# ---- one (task, source) group ---------------------------------------------------------------------------------
+# ---- one (task, source) group: values as the official 0-1 fractions -----------------------------------------
 def _summed(rows: list[Row], key: str) -> list[float]:
     """Per threshold, the sum over rows of detail[key] (a row without it adds nothing)."""
     totals = [0.0] * len(THRESHOLDS)
@@ -213,134 +214,186 @@ def _ious(rows: list[Row]) -> float:
     return sum(0.0 if np.isnan(r.detail["iou"]) else r.detail["iou"] for _, r in rows if "iou" in r.detail)
 
 
-def _recall_group(rows: list[Row], ctx: ScoreContext) -> dict[str, float]:
+def _recall_group(rows: list[Row], env: _Env) -> dict[str, float]:
     n = len(rows)
     recalls = [h / n for h in _summed(rows, "hits")]
     prefix = "r" if rows[0][0].meta["task"] == "tem" else "f1"
-    metrics = {f"{prefix}@{t}": _pct(r) for t, r in zip(THRESHOLDS, recalls, strict=True)}
-    metrics["mrec" if prefix == "r" else "f1"] = _pct(sum(recalls) / len(recalls))
-    metrics["miou"] = _pct(_ious(rows) / n)
+    metrics = {f"{prefix}@{t}": r for t, r in zip(THRESHOLDS, recalls, strict=True)}
+    metrics["mrec" if prefix == "r" else "f1"] = sum(recalls) / len(recalls)
+    metrics["miou"] = _ious(rows) / n
     return metrics
 
 
-def _tal_group(rows: list[Row], ctx: ScoreContext) -> dict[str, float]:
+def _tal_group(rows: list[Row], env: _Env) -> dict[str, float]:
     f1s = [x / len(rows) for x in _summed(rows, "f1_at")]
-    metrics = {f"f1@{t}": _pct(f) for t, f in zip(THRESHOLDS, f1s, strict=True)}
-    metrics["f1"] = _pct(sum(f1s) / len(f1s))
+    metrics = {f"f1@{t}": f for t, f in zip(THRESHOLDS, f1s, strict=True)}
+    metrics["f1"] = sum(f1s) / len(f1s)
     return metrics
 
 
-def _evs_group(rows: list[Row], ctx: ScoreContext) -> dict[str, float]:
+def _evs_group(rows: list[Row], env: _Env) -> dict[str, float]:
     scores = [r.score for _, r in rows if r.score is not None]
-    return {"f1": _pct(sum(scores) / len(scores)) if scores else 0.0}
+    return {"f1": sum(scores) / len(scores) if scores else 0.0}
 
 
-def _hit_group(rows: list[Row], ctx: ScoreContext) -> dict[str, float]:
+def _hit_group(rows: list[Row], env: _Env) -> dict[str, float]:
     key = "accuracy" if rows[0][0].meta["task"] in ("rar", "eca", "rvq") else "f1"
-    return {key: _pct(sum(r.score or 0.0 for _, r in rows) / len(rows))}
+    return {key: sum(r.score or 0.0 for _, r in rows) / len(rows)}
 
 
-def _gvq_group(rows: list[Row], ctx: ScoreContext) -> dict[str, float]:
+def _gvq_group(rows: list[Row], env: _Env) -> dict[str, float]:
     n = len(rows)
     recalls = [h / n for h in _summed(rows, "hits")]
-    metrics = {f"r@{t}": _pct(r) for t, r in zip(THRESHOLDS, recalls, strict=True)}
+    metrics = {f"r@{t}": r for t, r in zip(THRESHOLDS, recalls, strict=True)}
     n_correct = sum(bool(r.detail.get("correct")) for _, r in rows)
-    metrics.update(mrec=_pct(sum(recalls) / len(recalls)), accuracy=_pct(n_correct / n), miou=_pct(_ious(rows) / n))
+    metrics.update(mrec=sum(recalls) / len(recalls), accuracy=n_correct / n, miou=_ious(rows) / n)
     return metrics
 
 
-def _random_string(rng: random.Random) -> str:
-    return "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(10, 20)))
-
-
-def _dvc_group(rows: list[Row], ctx: ScoreContext) -> dict[str, float]:
-    videos: dict[str, tuple[Any, Any, list[list[float]], list[str]]] = {}
+def _dvc_group(rows: list[Row], env: _Env) -> dict[str, float]:
+    """dvc_eval: F1 from the precision and recall scaled by the parsed share; caption metrics over parsed videos."""
+    videos: dict[str, dvc_eval.Video] = {}
     for s, r in rows:
-        if r.parsed is not None:
-            videos[s.meta["video"]] = (s.meta["tgt"], s.meta["g"], [e[0] for e in r.parsed], [e[1] for e in r.parsed])
+        if r.parsed is not None:  # keyed by video: a later reply on the same video replaces an earlier one
+            spans, captions = [e[0] for e in r.parsed], [e[1] for e in r.parsed]
+            videos[s.meta["video"]] = dvc_eval.Video(s.meta["tgt"], s.meta["g"], spans, captions)
     scale = len(videos) / len(rows)
-    metrics: dict[str, float] = {}
-    f1s, sims, precisions, recalls = [], [], [], []
-    rng = ctx.rng(f"etbench/{rows[0][0].subset}/{rows[0][0].meta['source']}")
-    for t in THRESHOLDS:
-        pr = [_detection(gt, pred, t) for gt, _, pred, _ in videos.values()]
-        p = sum(x[0] for x in pr) / len(pr) * scale if pr else 0.0
-        r = sum(x[1] for x in pr) / len(pr) * scale if pr else 0.0
+    if videos:
+        device = env.ctx.option("sentsim_device")
+        similarity = partial(sentsim.dot_scores, device=device)
+        scores = dvc_eval.evaluate(list(videos.values()), env.rng, similarity, env.meteor)
+    else:  # no parsed video: every value 0, as the official
+        names = ("precision", "recall", *(m for m in dvc_eval.CAPTION_METRICS if m != "meteor" or env.meteor))
+        scores = {name: [0.0] * len(THRESHOLDS) for name in names}
+    metrics: dict[str, float | None] = {}
+    f1s = []
+    for t, p, r in zip(THRESHOLDS, scores["precision"], scores["recall"], strict=True):
+        p, r = p * scale, r * scale
         f1s.append(0.0 if p + r == 0 else 2 * p * r / (p + r))
-        precisions.append(p)
-        recalls.append(r)
-        sims.append(_caption_similarity(videos, t, rng, ctx) if videos else 0.0)
-        metrics[f"f1@{t}"] = _pct(f1s[-1])
-    metrics.update(f1=_pct(sum(f1s) / len(f1s)), sim=_pct(sum(sims) / len(sims)))
-    metrics.update(precision=_pct(sum(precisions) / len(precisions)), recall=_pct(sum(recalls) / len(recalls)))
+        metrics[f"f1@{t}"] = f1s[-1]
+    metrics["f1"] = sum(f1s) / len(f1s)
+    for name, values in scores.items():
+        scaled = [v * scale for v in values] if name in ("precision", "recall") else values
+        metrics[name] = sum(scaled) / len(scaled)
     return metrics
 
 
-def _caption_similarity(videos: dict, t: float, rng: random.Random, ctx: ScoreContext) -> float:
-    """Mean over videos of the mean dot score of (prediction, GT caption) pairs with IoU >= t."""
-    pairs: list[tuple[str, str, str]] = []
-    for video, (gt, gt_caps, pred, pred_caps) in videos.items():
-        for span, caption in zip(pred, pred_caps, strict=True):
-            matched = [gt_caps[j] for j, g in enumerate(gt) if densevid_iou(span, g) >= t]
-            for ref in matched or [_random_string(rng)]:
-                pairs.append((video, ptb_tokenize(caption), ptb_tokenize(ref)))
-    scores = sentsim.dot_scores([p[2] for p in pairs], [p[1] for p in pairs], ctx.option("sentsim_device"))
-    per_video: dict[str, list[float]] = {}
-    for (video, _, _), score in zip(pairs, scores, strict=True):
-        per_video.setdefault(video, []).append(score)
-    return sum(sum(v) / len(v) for v in per_video.values()) / len(videos)
-
-
-GROUP: dict[str, Callable[[list[Row], ScoreContext], dict[str, float]]] = {
+GROUP: dict[str, Callable[[list[Row], _Env], dict[str, float | None]]] = {
     "tvg": _recall_group, "epm": _recall_group, "tem": _recall_group, "tal": _tal_group, "evs": _evs_group,
     "vhd": _hit_group, "dvc": _dvc_group, "slc": _dvc_group, "rar": _hit_group, "eca": _hit_group,
     "rvq": _hit_group, "gvq": _gvq_group,
 }  # fmt: skip
 
 
-def _task_means(per_source: dict[tuple[str, str], dict[str, float]]) -> dict[str, dict[str, float | None]]:
-    tasks: dict[str, list[dict[str, float]]] = {}
+# ---- groups, tasks, merged -------------------------------------------------------------------------------------
+def _groups(rows: list[Row]) -> dict[tuple[str, str], list[Row]]:
+    """Rows by (task, source) in the official order: tasks by first appearance, then sources within the task."""
+    by_task: dict[str, dict[str, list[Row]]] = {}
+    for s, r in rows:
+        by_task.setdefault(s.meta["task"], {}).setdefault(s.meta["source"], []).append((s, r))
+    return {(task, source): members for task, sources in by_task.items() for source, members in sources.items()}
+
+
+def _rounded(value: float | None, digits: int | None) -> float | None:
+    return value if value is None or digits is None else round(value, digits)
+
+
+def _mean(values: list[float | None], digits: int | None) -> float | None:
+    """The official `round(sum(values) / len(values), 5)` (None when a value is missing)."""
+    return None if not values or None in values else _rounded(sum(values) / len(values), digits)  # type: ignore[arg-type]
+
+
+def _task_means(per_source: dict[tuple[str, str], dict], digits: int | None) -> dict[str, dict[str, float | None]]:
+    tasks: dict[str, list[dict]] = {}
     for (task, _), metrics in per_source.items():
         tasks.setdefault(task, []).append(metrics)
-    return {task: {k: mean(m[k] for m in rows) for k in rows[0]} for task, rows in tasks.items()}
+    return {task: {k: _mean([m[k] for m in rows], digits) for k in rows[0]} for task, rows in tasks.items()}
 
 
-def _overall(tasks: dict, per_source: dict) -> dict[str, float | None]:
+def _overall(tasks: dict, per_source: dict, digits: int | None) -> dict[str, float | None]:
+    """Merged (sum of the task values x 100 / n, as the official table) and the log's means over all groups."""
     overall: dict[str, float | None] = {}
     for name, (members, metric) in MERGED.items():
         present = all(t in tasks for t in members)
-        overall[name] = mean(tasks[t][metric] for t in members) if present else None
+        values = [tasks[t][metric] for t in members] if present else []
+        overall[name] = float(sum(values) * 100 / len(values)) if values and None not in values else None
         rows = [m[metric] for (task, _), m in per_source.items() if task in members]
-        overall[f"{name}_sources"] = mean(rows) if present else None
+        sources = _mean(rows, digits) if present else None
+        overall[f"{name}_sources"] = None if sources is None else float(_pct(sources))
     return overall
+
+
+def _percent(table: dict[str, float | None]) -> dict[str, float | None]:
+    return {k: None if v is None else float(_pct(v)) for k, v in table.items()}
 
 
 @SCORERS.register("etbench")
 class ETBench(Scorer):
-    policy = StatusPolicy(missing="as_empty", error="as_empty")
-    options: ClassVar[dict[str, Any]] = {"evs_count_unparsed": False, "sentsim_device": "cpu"}
+    policy = StatusPolicy(missing="exclude", error="as_empty")
+    options: ClassVar[dict[str, Any]] = {
+        "evs_count_unparsed": False,
+        "sentsim_device": "cpu",
+        "official_random_seed": None,
+        "round_digits": 5,
+        "meteor_jar": None,
+    }
 
     def score_sample(self, sample: Sample, response: str, ctx: ScoreContext) -> Verdict:
         return REPLY[sample.meta["task"]](sample, response, ctx)
 
     def aggregate(self, rows: list[Row], ctx: ScoreContext) -> Aggregate:
-        groups: dict[tuple[str, str], list[Row]] = {}
-        for s, r in rows:
-            groups.setdefault((s.meta["task"], s.meta["source"]), []).append((s, r))
-        per_source = {key: GROUP[key[0]](members, ctx) for key, members in groups.items()}
+        policy = self.policy.with_options(ctx.options, "etbench")
+        dropped = {status for status in ("missing", "error") if getattr(policy, status) == "exclude"}
+        groups = _groups([(s, r) for s, r in rows if r.status not in dropped])
+        rng = random.Random(_seed(ctx))
+        digits = ctx.option("round_digits")
+        captions = any(task in ("dvc", "slc") for task, _ in groups)
+        meteor = meteor_scorer(ctx.option("meteor_jar")) if captions else None
+        env = _Env(ctx, rng, meteor)
+        per_source = {key: {k: _rounded(v, digits) for k, v in GROUP[key[0]](members, env).items()}
+                      for key, members in groups.items()}  # fmt: skip
         failed = {f"{task}/{source}": sum(r.parsed is None or bool(r.detail.get("failed")) for _, r in members)
                   for (task, source), members in groups.items()}  # fmt: skip
-        tasks = _task_means(per_source)
-        metrics: dict[str, dict[str, float | None]] = dict(tasks)
-        metrics.update({f"{task}/{source}": dict(m) for (task, source), m in per_source.items()})
-        metrics["overall"] = _overall(tasks, per_source)
-        notes = [
-            "task metric = mean over its sources; merged metrics = mean over tasks (official 'Merged' table)",
-            "TVG/EPM 'F1' is recall@1 over IoU 0.1/0.3/0.5/0.7; VHD 'F1' is the highlight hit rate",
-            "EVS counts unparsed replies as 0 (evs_count_unparsed)" if ctx.option("evs_count_unparsed")
-            else "EVS leaves unparsed replies out of its mean (official)",
-        ]  # fmt: skip
-        missing = [name for name, value in metrics["overall"].items() if value is None]
-        if missing:
-            notes.append(f"not computed (tasks absent): {', '.join(missing)}")
-        return Aggregate(metrics, notes, {"failed": failed})
+        tasks = _task_means(per_source, digits)
+        metrics: dict[str, dict[str, float | None]] = {task: _percent(m) for task, m in tasks.items()}
+        metrics.update({f"{task}/{source}": _percent(m) for (task, source), m in per_source.items()})
+        metrics["overall"] = _overall(tasks, per_source, digits)
+        extra: dict[str, Any] = {"failed": failed}
+        if captions and meteor is None and ctx.option("meteor_jar"):
+            extra["unavailable"] = {"meteor": METEOR_MISSING}
+        return Aggregate(metrics, _notes(metrics, ctx, digits, captions and meteor is None), extra)
+
+
+def _seed(ctx: ScoreContext) -> int:
+    """The seed of the random strings: the option `official_random_seed`, else the run's seed."""
+    seed = ctx.option("official_random_seed")
+    if seed is None:
+        return ctx.seed
+    try:
+        return int(seed)
+    except (TypeError, ValueError):
+        raise ConfigError(f"task etbench: score option official_random_seed must be an integer, got {seed!r}") from None
+
+
+METEOR_MISSING = ("METEOR not computed: it runs pycocoevalcap's Java jar (score option meteor_jar=auto with a JRE "
+                  "and pycocoevalcap installed, or meteor_jar=PATH)")  # fmt: skip
+
+
+def _notes(metrics: dict, ctx: ScoreContext, digits: int | None, no_meteor: bool) -> list[str]:
+    notes = [
+        "task metric = mean over its sources; merged metrics = mean over tasks (official 'Merged' table)",
+        "TVG/EPM 'F1' is recall@1 over IoU 0.1/0.3/0.5/0.7; VHD 'F1' is the highlight hit rate",
+        "EVS counts unparsed replies as 0 (evs_count_unparsed)" if ctx.option("evs_count_unparsed")
+        else "EVS leaves unparsed replies out of its mean (official)",
+        f"DVC/SLC captions without a matching GT event are scored against random strings drawn as the official "
+        f"code draws them, from random.Random({_seed(ctx)}) (official: the unseeded global "
+        f"random, so an official run is reproduced only when it was seeded alike)",
+        f"every (task, source) value rounded to {digits} decimals before the means (official)" if digits is not None
+        else "no intermediate rounding (round_digits: null; the official rounds every group to 5 decimals)",
+    ]  # fmt: skip
+    if no_meteor:
+        notes.append(METEOR_MISSING)
+    missing = [name for name, value in metrics["overall"].items() if value is None]
+    if missing:
+        notes.append(f"not computed (tasks absent): {', '.join(missing)}")
+    return notes
