@@ -32,7 +32,7 @@ from av.video.reformatter import VideoReformatter
 from tarsier_eval.errors import VideoDecodeError
 
 MAX_DECODE_THREADS = 8  # FFmpeg frame threads beyond this add latency and memory, little speed
-DECORD_BATCH_BYTES = 64 << 20  # decoded RGB held at once by a decord read
+DECORD_BATCH_BYTES = 16 << 20  # decoded RGB held at once by a decord read
 
 Emit = Callable[[np.ndarray, list[int]], None]
 """Receives one decoded (H, W, 3) uint8 frame and the positions in the request that it fills."""

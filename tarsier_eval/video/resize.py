@@ -48,12 +48,13 @@ def smart_resize(
     return h_bar, w_bar
 
 
-CHUNK_BYTES = 32 << 20  # float32 source pixels per interpolate call: bounds the resize's transient memory
+CHUNK_BYTES = 16 << 20  # float32 source pixels per interpolate call (the transient is ~4x this, plus ~30 MiB)
+MIN_CHUNK_FRAMES = 3  # fewer frames per call cost more than they save (thread sync: 1 frame/call is 2x the CPU)
 
 
 def chunk_frames(height: int, width: int) -> int:
-    """How many (height, width) frames make one resize chunk (at least one)."""
-    return max(1, CHUNK_BYTES // (height * width * 3 * 4))
+    """How many (height, width) frames make one resize chunk: CHUNK_BYTES of float32, at least MIN_CHUNK_FRAMES."""
+    return max(MIN_CHUNK_FRAMES, CHUNK_BYTES // (height * width * 3 * 4))
 
 
 def _tensor(array: np.ndarray):
@@ -113,7 +114,7 @@ def resize_torch(
                 source[i].copy_(_tensor(frame).permute(2, 0, 1))
         resized = F.interpolate(source, size=[height, width], mode="bicubic", align_corners=False, antialias=True)
         resized.clamp_(0, 255).round_()
-        torch.from_numpy(result[first : first + len(chunk)]).copy_(resized.permute(0, 2, 3, 1))
+        torch.from_numpy(result[first : first + len(chunk)]).copy_(resized.to(torch.uint8).permute(0, 2, 3, 1))
     return result
 
 

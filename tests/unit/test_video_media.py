@@ -208,6 +208,7 @@ def test_resize_in_chunks_is_bit_identical_to_one_batch(monkeypatch):
     )
     expected = whole.permute(0, 2, 3, 1).numpy()
     per_frame = 90 * 160 * 3 * 4
+    monkeypatch.setattr(resize, "MIN_CHUNK_FRAMES", 1)
     for frames_per_chunk in (1, 2, 3):
         monkeypatch.setattr(resize, "CHUNK_BYTES", frames_per_chunk * per_frame)
         assert resize.chunk_frames(90, 160) == frames_per_chunk
@@ -218,6 +219,7 @@ def test_chunked_resize_takes_frames_in_any_order_and_repeats(monkeypatch):
     from tarsier_eval.video import resize
     from tarsier_eval.video.media import ChunkedResize, qwen2vl_plan
 
+    monkeypatch.setattr(resize, "MIN_CHUNK_FRAMES", 1)
     monkeypatch.setattr(resize, "CHUNK_BYTES", 2 * 90 * 160 * 3 * 4)  # two frames per chunk
     frames = indexed_frames(5, 90, 160)
     settings = VideoSettings(num_frames=7, min_pixels=3136, max_pixels=6000)
