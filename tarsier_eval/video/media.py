@@ -105,6 +105,37 @@ Kernel = Callable[[Sequence[np.ndarray], np.ndarray], np.ndarray]
 """Resizes equally sized frames into `out` (and returns it)."""
 Plan = Callable[[VideoSettings, int, int, int], tuple[tuple[int, int], Kernel]]
 """(settings, frame count, source height, source width) -> (target height, width), kernel."""
+Layout = Callable[[int], list[list[int]]]
+"""Frame count T -> where each of the T distinct frames goes in what the model is shown (its length: max + 1)."""
+
+
+def distinct_layout(count: int) -> list[list[int]]:
+    """Each frame once, in order (what a frame cache stores)."""
+    return [[i] for i in range(count)]
+
+
+def even_layout(count: int) -> list[list[int]]:
+    """Qwen2-VL: an odd T gets the last frame once more (the processor pads so for temporal patch 2)."""
+    layout = distinct_layout(count)
+    if count % 2:
+        layout[-1].append(count)
+    return layout
+
+
+def doubled_layout(count: int) -> list[list[int]]:
+    """Tarsier2 (`use_multi_images_for_video`): every frame twice in a row, so each temporal patch holds one."""
+    return [[2 * i, 2 * i + 1] for i in range(count)]
+
+
+def lay_out(frames: np.ndarray, layout: Layout) -> np.ndarray:
+    """Distinct frames (e.g. from a frame cache) placed per `layout` (no copy when each goes once, in order)."""
+    places = layout(len(frames))
+    if places == distinct_layout(len(frames)):
+        return frames
+    out = np.empty((max(p for positions in places for p in positions) + 1, *frames.shape[1:]), dtype=frames.dtype)
+    for frame, positions in zip(frames, places, strict=True):
+        out[positions] = frame
+    return out
 
 
 class ChunkedResize:
@@ -156,28 +187,43 @@ class ChunkedResize:
         return self.out
 
 
-def resize_frames(frames: Sequence[np.ndarray], settings: VideoSettings, plan: Plan) -> np.ndarray:
-    """Decoded frames (an array, or a list that may mix sizes) through a profile's `plan`."""
-    sink = ChunkedResize(len(frames), partial(plan, settings, len(frames)))
+def _sink(count: int, settings: VideoSettings, plan: Plan, layout: Layout) -> tuple[ChunkedResize, Callable]:
+    """A ChunkedResize for `count` distinct frames laid out per `layout`, and its `put` by request position."""
+    places = layout(count)
+    sink = ChunkedResize(max(p for positions in places for p in positions) + 1, partial(plan, settings, count))
+
+    def put(frame: np.ndarray, positions: list[int]) -> None:
+        sink.put(frame, [place for position in positions for place in places[position]])
+
+    return sink, put
+
+
+def resize_frames(
+    frames: Sequence[np.ndarray], settings: VideoSettings, plan: Plan, layout: Layout = distinct_layout
+) -> np.ndarray:
+    """Decoded frames (an array, or a list that may mix sizes) through a profile's `plan`, placed per `layout`."""
+    sink, put = _sink(len(frames), settings, plan, layout)
     for position, frame in enumerate(frames):
-        sink.put(frame, [position])
+        put(frame, [position])
     return sink.result()
 
 
 def resize_video(
-    path: Path, settings: VideoSettings, start: float | None, end: float | None, backend: Backend, plan: Plan
-) -> np.ndarray:
-    """A video file's sampled frames, each resized as soon as its chunk is decoded (no full-size clip held)."""
+    path: Path, settings: VideoSettings, start: float | None, end: float | None, backend: Backend, plan: Plan,
+    layout: Layout = distinct_layout,
+) -> np.ndarray:  # fmt: skip
+    """A video file's sampled frames, each resized as soon as its chunk is decoded (no full-size clip held) and
+    written straight to its places per `layout` (the profile's padding or doubling costs no second array)."""
     with backend.open(path) as reader:
         indices = _video_indices(reader, settings, start, end, path)
-        sink = ChunkedResize(len(indices), partial(plan, settings, len(indices)))
-        reader.stream(indices, sink.put)
+        sink, put = _sink(len(indices), settings, plan, layout)
+        reader.stream(indices, put)
         return sink.result()
 
 
 def pad_to_even(frames: np.ndarray) -> np.ndarray:
     """Repeat the last frame once when T is odd, as the Qwen2-VL processor does for temporal patch 2."""
-    return np.concatenate([frames, frames[-1:]]) if len(frames) % 2 else frames
+    return lay_out(frames, even_layout)
 
 
 def qwen2vl_plan(settings: VideoSettings, count: int, height: int, width: int) -> tuple[tuple[int, int], Kernel]:
@@ -202,7 +248,7 @@ def tarsier2_plan(settings: VideoSettings, count: int, height: int, width: int) 
     2. Pillow bicubic resize to `smart_resize(factor=1)` within that budget (`resize2pixels`);
     3. Pillow bicubic resize to multiples of 28 (what the Qwen2-VL image processor then does; its own budget,
        3136..12845056 pixels by default, never binds after step 2);
-    4. (`double_frames`, after any cache) every frame twice in a row (`use_multi_images_for_video`), so each
+    4. (`doubled_layout`, after any cache) every frame twice in a row (`use_multi_images_for_video`), so each
        temporal patch holds one frame.
     """
     max_pixels = min(settings.max_pixels, TARSIER2_PIXELS_PER_SAMPLE // (2 * count))
@@ -224,13 +270,13 @@ def tarsier2_resize(frames: np.ndarray | list[np.ndarray], settings: VideoSettin
 
 def double_frames(frames: np.ndarray) -> np.ndarray:
     """Every frame twice in a row (Tarsier2's `use_multi_images_for_video`)."""
-    return np.repeat(frames, 2, axis=0)
+    return lay_out(frames, doubled_layout)
 
 
-# profile -> (plan: how the distinct frames are resized, what a frame cache stores; finish: what the model sees)
-PROFILE_STEPS: dict[str, tuple[Plan, Callable[[np.ndarray], np.ndarray]]] = {
-    "qwen2vl": (qwen2vl_plan, pad_to_even),
-    "tarsier2": (tarsier2_plan, double_frames),
+# profile -> (plan: how the distinct frames are resized, what a frame cache stores; layout: what the model sees)
+PROFILE_STEPS: dict[str, tuple[Plan, Layout]] = {
+    "qwen2vl": (qwen2vl_plan, even_layout),
+    "tarsier2": (tarsier2_plan, doubled_layout),
 }
 PROFILES = tuple(PROFILE_STEPS)
 
@@ -261,17 +307,17 @@ def load_media_cached(
     """`load_media` (same arguments), and whether the frames came from the cache."""
     if profile not in PROFILE_STEPS:
         raise ValueError(f"unknown preprocessing profile '{profile}' (known: {', '.join(PROFILES)})")
-    plan, finish = PROFILE_STEPS[profile]
+    plan, layout = PROFILE_STEPS[profile]
     chosen = get_backend(backend) if backend is None or isinstance(backend, str) else backend
 
-    def produce() -> np.ndarray:
+    def produce(places: Layout) -> np.ndarray:
         if media.kind == "video":
-            return resize_video(task_root / media.path, settings, media.start, media.end, chosen, plan)
-        return resize_frames(raw_frames(task_root, media, settings, chosen), settings, plan)
+            return resize_video(task_root / media.path, settings, media.start, media.end, chosen, plan, places)
+        return resize_frames(raw_frames(task_root, media, settings, chosen), settings, plan, places)
 
     if cache is None or media.kind != "video":
-        return finish(produce()), False
+        return produce(layout), False
     path = task_root / media.path
     check_file(path)
-    frames, hit = cache.fetch(cache.key(path, media, settings, profile, chosen.name), produce)
-    return finish(frames), hit
+    frames, hit = cache.fetch(cache.key(path, media, settings, profile, chosen.name), partial(produce, distinct_layout))
+    return lay_out(frames, layout), hit

@@ -233,13 +233,16 @@ def test_chunked_resize_takes_frames_in_any_order_and_repeats(monkeypatch):
 
 @pytest.mark.parametrize("profile", ["qwen2vl", "tarsier2"])
 def test_streamed_resize_equals_resizing_the_decoded_clip(root, profile, monkeypatch):
-    """load_media resizes chunks as the decoder hands them over: the same frames as decoding, then resizing."""
+    """load_media resizes chunks as the decoder hands them over, into their final places: the same frames as
+    decoding, resizing, then padding or doubling."""
     from tarsier_eval.video import resize
-    from tarsier_eval.video.media import PROFILE_STEPS, qwen2vl_resize, raw_frames, tarsier2_resize
+    from tarsier_eval.video.media import qwen2vl_resize, raw_frames, tarsier2_resize
 
     monkeypatch.setattr(resize, "CHUNK_BYTES", 3 * 90 * 160 * 3 * 4)  # three frames per chunk
     settings = VideoSettings(num_frames=11, sampling="uniform", min_pixels=3136, max_pixels=20_000)
     raw = raw_frames(root, Media("v/wide.mp4"), settings, _backend("pyav"))
     resized = {"qwen2vl": qwen2vl_resize, "tarsier2": tarsier2_resize}[profile](raw, settings)
-    expected = PROFILE_STEPS[profile][1](resized)
+    # 11 frames: Qwen2-VL pads with the last one, Tarsier2 shows each twice (written in place as they come)
+    padded = np.concatenate([resized, resized[-1:]])
+    expected = padded if profile == "qwen2vl" else np.repeat(resized, 2, axis=0)
     assert np.array_equal(load_media(root, Media("v/wide.mp4"), settings, profile=profile), expected)
