@@ -19,9 +19,21 @@ Frame sampling names (`video.sampling` in task YAMLs) and where each comes from:
 Preprocessing profiles (`load_media(..., profile=)`): `qwen2vl` (default; one smart_resize, torchvision bicubic,
 odd T padded with the last frame as the Qwen2-VL processor pads) and `tarsier2` (the official Tarsier2 path:
 two Pillow bicubic resizes, per-sample pixel cap, every frame duplicated). See docs/video.md.
+
+Frames are resized a chunk at a time as the decoder hands them over, into the preallocated result, so a long
+clip never exists at full size; `decode_threads(workers, cores)` gives the PyAV decoder threads per clip (by
+default resolved from the calling DataLoader worker and the rank's cores; `get_backend(threads=...)` fixes it).
 """
 
-from tarsier_eval.video.decode import BACKENDS, DEFAULT_BACKEND, DecordBackend, PyAVBackend, get_backend
+from tarsier_eval.video.decode import (
+    BACKENDS,
+    DEFAULT_BACKEND,
+    DecoderFallbackWarning,
+    DecordBackend,
+    PyAVBackend,
+    decode_threads,
+    get_backend,
+)
 from tarsier_eval.video.media import load_media
 from tarsier_eval.video.resize import smart_resize
 from tarsier_eval.video.sampling import SAMPLERS, frame_indices
@@ -30,8 +42,10 @@ __all__ = [
     "BACKENDS",
     "DEFAULT_BACKEND",
     "SAMPLERS",
+    "DecoderFallbackWarning",
     "DecordBackend",
     "PyAVBackend",
+    "decode_threads",
     "frame_indices",
     "get_backend",
     "load_media",

@@ -1,17 +1,25 @@
 """Decoder backends (PyAV, decord) behind one interface; every requested frame must come back or it is an error.
 
 A backend is a small picklable dataclass (safe to hand to DataLoader workers): `open(path)` returns a reader that
-knows the clip's frame count and fps and returns the frames at given indices, in the order asked (repeats
-allowed). Readers check their own output: a frame that is missing, a decode that stops early, a file shorter
-than its container header declares, all raise `VideoDecodeError` naming the file.
+knows the clip's frame count and fps and either hands the frames at given indices one by one to a callback
+(`stream`: each distinct frame once, with the positions of the request it fills, so a caller can resize it and
+let it go) or returns them stacked in the order asked (`read`; repeats allowed). Readers check their own output:
+a frame that is missing, a decode that stops early, a file shorter than its container header declares, frames of
+another size than the stream declares, all raise `VideoDecodeError` naming the file.
+
+Decoder threads: `PyAVBackend(threads=None)` (the default) takes `decode_threads()`, the cores this rank may use
+shared among the processes that decode at once (the DataLoader workers, or the main process alone).
 """
 
 from __future__ import annotations
 
 import bisect
 import contextlib
+import dataclasses
+import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -23,10 +31,18 @@ from av.video.reformatter import VideoReformatter
 
 from tarsier_eval.errors import VideoDecodeError
 
+MAX_DECODE_THREADS = 8  # FFmpeg frame threads beyond this add latency and memory, little speed
+DECORD_BATCH_BYTES = 16 << 20  # decoded RGB held at once by a decord read
+
+Emit = Callable[[np.ndarray, list[int]], None]
+"""Receives one decoded (H, W, 3) uint8 frame and the positions in the request that it fills."""
+
 
 class Reader(Protocol):
     total: int
     fps: float
+
+    def stream(self, indices: Sequence[int], emit: Emit) -> None: ...
 
     def read(self, indices: Sequence[int]) -> np.ndarray: ...
 
@@ -35,6 +51,51 @@ class Backend(Protocol):
     name: str
 
     def open(self, path: Path) -> contextlib.AbstractContextManager[Reader]: ...
+
+
+def available_cores() -> int:
+    """The CPU cores of this rank: those this process may run on, shared by the node's torchrun ranks."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores // max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1"))))
+
+
+def decode_threads(workers: int | None = None, cores: int | None = None) -> int:
+    """FFmpeg threads per clip: `cores` (default `available_cores()`) shared by the processes decoding at once,
+    the `workers` DataLoader workers or, with 0, the process itself; 1 when workers >= cores, at most
+    MAX_DECODE_THREADS. `workers` defaults to the calling DataLoader worker's `num_workers` (0 outside one)."""
+    if workers is None:
+        workers = 0
+        if "torch" in sys.modules:  # only a torch DataLoader worker has worker info
+            from torch.utils.data import get_worker_info
+
+            info = get_worker_info()
+            workers = info.num_workers if info is not None else 0
+    cores = cores or available_cores()
+    return max(1, min(MAX_DECODE_THREADS, cores // max(1, workers)))
+
+
+def positions_of(indices: Sequence[int]) -> dict[int, list[int]]:
+    """Frame index -> the positions of the request that ask for it, in ascending frame order."""
+    where: dict[int, list[int]] = {}
+    for position, index in enumerate(indices):
+        where.setdefault(index, []).append(position)
+    return dict(sorted(where.items()))
+
+
+def collect(reader: Reader, indices: Sequence[int]) -> np.ndarray:
+    """`reader.stream` into one preallocated (len(indices), H, W, 3) array, in the order asked."""
+    out: np.ndarray | None = None
+
+    def emit(frame: np.ndarray, positions: list[int]) -> None:
+        nonlocal out
+        if out is None:
+            out = np.empty((len(indices), *frame.shape), dtype=frame.dtype)
+        out[positions] = frame
+
+    reader.stream(indices, emit)
+    if out is None:
+        raise ValueError("no frames requested")
+    return out
 
 
 def check_file(path: Path) -> None:
@@ -51,11 +112,20 @@ def _check_indices(indices: Sequence[int], total: int, path: Path) -> None:
         raise VideoDecodeError(f"frame indices {bad[:5]} outside the video's {total} frames", file=str(path))
 
 
-def declared_frames(path: Path) -> int:
-    """The frame count the container header declares (0 when it declares none, e.g. many .mkv/.webm)."""
+@dataclass(frozen=True)
+class StreamInfo:
+    """What the container header declares: frame count (0 when it declares none, e.g. many .mkv/.webm), size."""
+
+    frames: int
+    height: int
+    width: int
+
+
+def stream_info(path: Path) -> StreamInfo:
     try:
         with av.open(str(path)) as container:
-            return int(container.streams.video[0].frames or 0)
+            stream = container.streams.video[0]
+            return StreamInfo(int(stream.frames or 0), stream.codec_context.height, stream.codec_context.width)
     except (av.error.FFmpegError, IndexError) as exc:
         raise VideoDecodeError(f"cannot open video: {exc}", file=str(path)) from exc
 
@@ -126,38 +196,45 @@ class PyAVReader:
                 merged.append((start, end))
         return merged
 
-    def read(self, indices: Sequence[int]) -> np.ndarray:
+    def stream(self, indices: Sequence[int], emit: Emit) -> None:
         _check_indices(indices, self.total, self.path)
-        wanted = sorted(set(indices))
+        where = positions_of(indices)
+        wanted = list(where)
         try:
-            got = self._decode(wanted, self.spans(wanted))
-            if len(got) < len(wanted):  # never trust the plan for a frame it may have cost: decode plainly
-                got.update(self._decode([i for i in wanted if i not in got], None))
+            done = self._decode(wanted, self.spans(wanted), where, emit)
+            if len(done) < len(wanted):  # never trust the plan for a frame it may have cost: decode plainly
+                done |= self._decode([i for i in wanted if i not in done], None, where, emit)
         except av.error.FFmpegError as exc:
             raise VideoDecodeError(f"cannot decode video: {exc}", file=str(self.path)) from exc
-        missing = [i for i in wanted if i not in got]
+        missing = [i for i in wanted if i not in done]
         if missing:
             raise VideoDecodeError(
                 f"decoded {len(wanted) - len(missing)} of {len(wanted)} requested frames (missing indices "
                 f"{missing[:5]}); the file is truncated or its timestamps are broken",
                 file=str(self.path),
             )
-        return np.stack([got[i] for i in indices])
 
-    def _decode(self, wanted: list[int], spans: list[tuple[int, int]] | None) -> dict[int, np.ndarray]:
-        """RGB arrays of the `wanted` frames that come out of decoding the `spans` (None: every packet in order)."""
+    def read(self, indices: Sequence[int]) -> np.ndarray:
+        return collect(self, indices)
+
+    def _decode(
+        self, wanted: list[int], spans: list[tuple[int, int]] | None, where: dict[int, list[int]], emit: Emit
+    ) -> set[int]:
+        """Emit the `wanted` frames that come out of decoding the `spans` (None: every packet in order); returns
+        the indices emitted."""
         wanted_set = set(wanted)
-        got: dict[int, np.ndarray] = {}
+        done: set[int] = set()
         if not wanted:
-            return got
+            return done
 
         def take(frames: Iterable[av.VideoFrame]) -> None:
             for frame in frames:
                 if frame.pts is None:
                     raise VideoDecodeError("decoded frame has no timestamp", file=str(self.path))
                 index = self._to_index(frame.pts)
-                if index in wanted_set and index not in got:
-                    got[index] = self._reformatter.reformat(frame, format="rgb24").to_ndarray()
+                if index in wanted_set and index not in done:
+                    done.add(index)
+                    emit(self._reformatter.reformat(frame, format="rgb24").to_ndarray(), where[index])
 
         with av.open(str(self.path)) as container:
             stream = container.streams.video[0]
@@ -186,21 +263,22 @@ class PyAVReader:
                     if mode != skip:
                         context.skip_frame = skip = mode
                 take(context.decode(packet))
-                if spans is None and len(got) == len(wanted_set):
+                if spans is None and len(done) == len(wanted_set):
                     break
             context.skip_frame = "DEFAULT"
             take(context.decode(None))
-        return got
+        return done
 
 
 @dataclass(frozen=True)
 class PyAVBackend:
     """PyAV (FFmpeg) decoding of only the packets the requested frames depend on (see `PyAVReader`).
 
-    `threads` > 1 turns on FFmpeg frame/slice threading (no gain on a busy 2-core machine); `skip_nonref` lets
-    FFmpeg drop unrequested non-reference frames inside a span (bit-identical output either way)."""
+    `threads`: FFmpeg frame/slice threads per clip; None (default) = `decode_threads()` when the clip is opened
+    (the rank's cores shared by the processes decoding at once). `skip_nonref` lets FFmpeg drop unrequested
+    non-reference frames inside a span. Frames are bit-identical whatever the threads and skipping."""
 
-    threads: int = 1
+    threads: int | None = None
     skip_nonref: bool = True
     name: str = "pyav"
 
@@ -214,69 +292,112 @@ class PyAVBackend:
         try:
             if not container.streams.video:
                 raise VideoDecodeError("file has no video stream", file=str(path))
-            reader = PyAVReader(container, path, self.threads, self.skip_nonref)
+            threads = self.threads if self.threads is not None else decode_threads()
+            reader = PyAVReader(container, path, threads, self.skip_nonref)
         finally:
             container.close()
         yield reader
 
 
-class DecordReader:
-    """decord's own frame index (built from the packets at open) and `get_batch`, checked against the header."""
+class DecoderFallbackWarning(UserWarning):
+    """A backend cannot decode a file correctly on this machine; another one decodes it."""
 
-    def __init__(self, reader, path: Path):  # reader: decord.VideoReader
+
+class DecordReader:
+    """decord's own frame index (built from the packets at open) and `get_batch`, checked against the header:
+    frame count (a truncated file) and frame shape (height, width, 3 channels)."""
+
+    def __init__(self, reader, path: Path, info: StreamInfo):  # reader: decord.VideoReader
         self.reader = reader
         self.path = path
         self.total = len(reader)
         self.fps = float(reader.get_avg_fps())
-        declared = declared_frames(path)
-        if declared and self.total < declared - 1:
+        self.shape = (info.height, info.width, 3)
+        if info.frames and self.total < info.frames - 1:
             raise VideoDecodeError(
-                f"container declares {declared} frames but only {self.total} are readable (truncated file)",
+                f"container declares {info.frames} frames but only {self.total} are readable (truncated file)",
                 file=str(path),
             )
 
+    def stream(self, indices: Sequence[int], emit: Emit) -> None:
+        """Sorted unique indices through `get_batch`, at most DECORD_BATCH_BYTES of frames per call."""
+        _check_indices(indices, self.total, self.path)
+        where = positions_of(indices)
+        unique = list(where)
+        step = max(1, DECORD_BATCH_BYTES // int(np.prod(self.shape)))
+        for first in range(0, len(unique), step):
+            batch = unique[first : first + step]
+            for index, frame in zip(batch, self._batch(batch), strict=True):
+                emit(frame, where[index])
+
     def read(self, indices: Sequence[int]) -> np.ndarray:
+        return collect(self, indices)
+
+    def _batch(self, indices: list[int]) -> np.ndarray:
         import decord
 
-        _check_indices(indices, self.total, self.path)
-        unique = sorted(set(indices))  # each frame decoded once, in stream order; repeats are copies
         try:
-            frames = self.reader.get_batch(unique).asnumpy()
+            frames = self.reader.get_batch(indices).asnumpy()
         except (decord.DECORDError, RuntimeError, IndexError) as exc:
             raise VideoDecodeError(f"cannot decode video: {exc}", file=str(self.path)) from exc
-        if frames.shape[0] != len(unique):
-            raise VideoDecodeError(f"decord returned {frames.shape[0]} of {len(unique)} frames", file=str(self.path))
-        if unique == list(indices):
-            return frames
-        row = {index: i for i, index in enumerate(unique)}
-        return frames[[row[i] for i in indices]]
+        if frames.shape != (len(indices), *self.shape):
+            raise VideoDecodeError(
+                f"decord returned frames of shape {frames.shape}, expected {(len(indices), *self.shape)}",
+                file=str(self.path),
+            )
+        return frames
+
+
+def decord_frame_shape(reader) -> tuple[int, ...]:
+    """The shape of the first frame decord decodes (then rewound). decord2 on some CPUs returns rows padded
+    for alignment as extra 'channels', e.g. (120, 72, 4) for a 72-wide stream, and `get_batch` then fails."""
+    shape = tuple(reader.next().shape)
+    reader.seek(0)
+    return shape
 
 
 @dataclass(frozen=True)
 class DecordBackend:
-    """decord (the decord2 wheels). `threads` = 0 lets FFmpeg choose; 1 is what the Tarsier2 code uses."""
+    """decord (the decord2 wheels). `threads` = 0 lets FFmpeg choose; 1 is what the Tarsier2 code uses.
+
+    Each file's first frame is checked against the stream's height, width and 3 channels when it is opened;
+    where decord gets them wrong on this machine, the file is decoded with PyAV instead (the same frames, with
+    a `DecoderFallbackWarning` naming the file), or with `fallback=False` it is a `VideoDecodeError`."""
 
     threads: int = 1
+    fallback: bool = True
     name: str = "decord"
 
     @contextlib.contextmanager
-    def open(self, path: Path) -> Iterator[DecordReader]:
+    def open(self, path: Path) -> Iterator[DecordReader | PyAVReader]:
         import decord
 
         check_file(path)
+        info = stream_info(path)
         try:
             reader = decord.VideoReader(str(path), ctx=decord.cpu(0), num_threads=self.threads)
-        except (decord.DECORDError, RuntimeError) as exc:
+            shape = decord_frame_shape(reader)
+        except (decord.DECORDError, RuntimeError, StopIteration) as exc:
             raise VideoDecodeError(f"cannot open video: {exc}", file=str(path)) from exc
-        yield DecordReader(reader, path)
+        if shape == (info.height, info.width, 3):
+            yield DecordReader(reader, path, info)
+            return
+        problem = f"decord decodes {info.width}x{info.height} RGB frames as arrays of shape {shape} on this CPU"
+        if not self.fallback:
+            raise VideoDecodeError(f"{problem} (DecordBackend(fallback=False))", file=str(path))
+        warnings.warn(f"{problem}; decoding {path} with PyAV instead", DecoderFallbackWarning, stacklevel=3)
+        with PyAVBackend(threads=self.threads or None).open(path) as fallback:
+            yield fallback
 
 
 BACKENDS: dict[str, Backend] = {"pyav": PyAVBackend(), "decord": DecordBackend()}
 DEFAULT_BACKEND = "pyav"
 
 
-def get_backend(name: str | None = None) -> Backend:
+def get_backend(name: str | None = None, threads: int | None = None) -> Backend:
+    """The backend called `name` (default `pyav`); `threads` overrides its decoder threads (see `decode_threads`)."""
     try:
-        return BACKENDS[name or DEFAULT_BACKEND]
+        backend = BACKENDS[name or DEFAULT_BACKEND]
     except KeyError:
         raise ValueError(f"unknown video backend '{name}' (known: {sorted(BACKENDS)})") from None
+    return backend if threads is None else dataclasses.replace(backend, threads=threads)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +13,17 @@ from PIL import Image, UnidentifiedImageError
 from tarsier_eval.data.sample import Media
 from tarsier_eval.errors import VideoDecodeError
 from tarsier_eval.task import VideoSettings
-from tarsier_eval.video.decode import Backend, check_file, get_backend
+from tarsier_eval.video.decode import Backend, Reader, check_file, get_backend
 from tarsier_eval.video.frame_cache import FrameCache
-from tarsier_eval.video.resize import PATCH_FACTOR, QWEN_MAX_PIXELS, QWEN_MIN_PIXELS, RESIZERS, smart_resize
+from tarsier_eval.video.resize import (
+    PATCH_FACTOR,
+    QWEN_MAX_PIXELS,
+    QWEN_MIN_PIXELS,
+    chunk_frames,
+    resize_pil,
+    resize_torch,
+    smart_resize,
+)
 from tarsier_eval.video.sampling import frame_indices, segment_midpoint_indices
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
@@ -59,14 +68,17 @@ def folder_indices(settings: VideoSettings, total: int, start: float | None, end
     return frame_indices(settings, total, MVBENCH_FRAME_FPS, start, end)
 
 
+def _video_indices(reader: Reader, settings: VideoSettings, start: float | None, end: float | None, path: Path):
+    try:
+        return frame_indices(settings, reader.total, reader.fps, start, end)
+    except ValueError as exc:
+        raise VideoDecodeError(str(exc), file=str(path)) from exc
+
+
 def decode_video(path: Path, settings: VideoSettings, start: float | None, end: float | None, backend: Backend):
     """The sampled frames of a video file at native resolution."""
     with backend.open(path) as reader:
-        try:
-            indices = frame_indices(settings, reader.total, reader.fps, start, end)
-        except ValueError as exc:
-            raise VideoDecodeError(str(exc), file=str(path)) from exc
-        return reader.read(indices)
+        return reader.read(_video_indices(reader, settings, start, end, path))
 
 
 def raw_frames(
@@ -89,27 +101,146 @@ def raw_frames(
     raise VideoDecodeError(f"media kind '{media.kind}' has no frames", file=media.path or None)
 
 
+Kernel = Callable[[Sequence[np.ndarray], np.ndarray], np.ndarray]
+"""Resizes equally sized frames into `out` (and returns it)."""
+Plan = Callable[[VideoSettings, int, int, int], tuple[tuple[int, int], Kernel]]
+"""(settings, frame count, source height, source width) -> (target height, width), kernel."""
+Layout = Callable[[int], list[list[int]]]
+"""Frame count T -> where each of the T distinct frames goes in what the model is shown (its length: max + 1)."""
+
+
+def distinct_layout(count: int) -> list[list[int]]:
+    """Each frame once, in order (what a frame cache stores)."""
+    return [[i] for i in range(count)]
+
+
+def even_layout(count: int) -> list[list[int]]:
+    """Qwen2-VL: an odd T gets the last frame once more (the processor pads so for temporal patch 2)."""
+    layout = distinct_layout(count)
+    if count % 2:
+        layout[-1].append(count)
+    return layout
+
+
+def doubled_layout(count: int) -> list[list[int]]:
+    """Tarsier2 (`use_multi_images_for_video`): every frame twice in a row, so each temporal patch holds one."""
+    return [[2 * i, 2 * i + 1] for i in range(count)]
+
+
+def lay_out(frames: np.ndarray, layout: Layout) -> np.ndarray:
+    """Distinct frames (e.g. from a frame cache) placed per `layout` (no copy when each goes once, in order)."""
+    places = layout(len(frames))
+    if places == distinct_layout(len(frames)):
+        return frames
+    out = np.empty((max(p for positions in places for p in positions) + 1, *frames.shape[1:]), dtype=frames.dtype)
+    for frame, positions in zip(frames, places, strict=True):
+        out[positions] = frame
+    return out
+
+
+class ChunkedResize:
+    """Frames arriving one by one, in any order, resized into the preallocated (count, H, W, 3) uint8 result a
+    chunk at a time (`chunk_frames` of the source size, all of one size), so that at most one chunk of source
+    frames is held. The target size and kernel come from `plan(height, width)` of the first frame."""
+
+    def __init__(self, count: int, plan: Callable[[int, int], tuple[tuple[int, int], Kernel]]):
+        self.count = count
+        self.plan = plan
+        self.out: np.ndarray | None = None
+        self.kernel: Kernel | None = None
+        self.chunk = 1
+        self.pending: list[np.ndarray] = []
+        self.targets: list[list[int]] = []
+
+    def put(self, frame: np.ndarray, positions: list[int]) -> None:
+        """Take one source frame for the given positions of the result (a frame asked for twice fills two)."""
+        if self.out is None:
+            size, self.kernel = self.plan(*frame.shape[:2])
+            self.out = np.empty((self.count, *size, 3), dtype=np.uint8)
+            self.chunk = chunk_frames(*frame.shape[:2])
+        if self.pending and self.pending[0].shape != frame.shape:
+            self.flush()
+        self.pending.append(frame)
+        self.targets.append(positions)
+        if len(self.pending) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        firsts = [positions[0] for positions in self.targets]
+        if firsts == list(range(firsts[0], firsts[0] + len(firsts))):  # in order: straight into the result
+            rows = self.kernel(self.pending, self.out[firsts[0] : firsts[0] + len(firsts)])
+        else:
+            rows = self.kernel(self.pending, np.empty((len(firsts), *self.out.shape[1:]), dtype=np.uint8))
+            self.out[firsts] = rows
+        for row, positions in zip(rows, self.targets, strict=True):
+            if len(positions) > 1:
+                self.out[positions[1:]] = row
+        self.pending.clear()
+        self.targets.clear()
+
+    def result(self) -> np.ndarray:
+        self.flush()
+        if self.out is None:
+            raise ValueError("no frames to resize")
+        return self.out
+
+
+def _sink(count: int, settings: VideoSettings, plan: Plan, layout: Layout) -> tuple[ChunkedResize, Callable]:
+    """A ChunkedResize for `count` distinct frames laid out per `layout`, and its `put` by request position."""
+    places = layout(count)
+    sink = ChunkedResize(max(p for positions in places for p in positions) + 1, partial(plan, settings, count))
+
+    def put(frame: np.ndarray, positions: list[int]) -> None:
+        sink.put(frame, [place for position in positions for place in places[position]])
+
+    return sink, put
+
+
+def resize_frames(
+    frames: Sequence[np.ndarray], settings: VideoSettings, plan: Plan, layout: Layout = distinct_layout
+) -> np.ndarray:
+    """Decoded frames (an array, or a list that may mix sizes) through a profile's `plan`, placed per `layout`."""
+    sink, put = _sink(len(frames), settings, plan, layout)
+    for position, frame in enumerate(frames):
+        put(frame, [position])
+    return sink.result()
+
+
+def resize_video(
+    path: Path, settings: VideoSettings, start: float | None, end: float | None, backend: Backend, plan: Plan,
+    layout: Layout = distinct_layout,
+) -> np.ndarray:  # fmt: skip
+    """A video file's sampled frames, each resized as soon as its chunk is decoded (no full-size clip held) and
+    written straight to its places per `layout` (the profile's padding or doubling costs no second array)."""
+    with backend.open(path) as reader:
+        indices = _video_indices(reader, settings, start, end, path)
+        sink, put = _sink(len(indices), settings, plan, layout)
+        reader.stream(indices, put)
+        return sink.result()
+
+
 def pad_to_even(frames: np.ndarray) -> np.ndarray:
     """Repeat the last frame once when T is odd, as the Qwen2-VL processor does for temporal patch 2."""
-    return np.concatenate([frames, frames[-1:]]) if len(frames) % 2 else frames
+    return lay_out(frames, even_layout)
 
 
-def resize_all(frames: Sequence[np.ndarray], height: int, width: int, kernel: str) -> np.ndarray:
-    """All frames to (height, width); equally sized frames (a decoded clip) go through the kernel as one batch."""
-    resize = RESIZERS[kernel]
-    if isinstance(frames, np.ndarray) or len({f.shape for f in frames}) == 1:
-        return resize(frames, height, width)
-    return np.concatenate([resize(f[None], height, width) for f in frames])
-
-
-def qwen2vl_resize(frames: np.ndarray | list[np.ndarray], settings: VideoSettings, kernel: str = "torch") -> np.ndarray:
-    """Qwen2-VL: one smart_resize (factor 28, the task's pixel budget) for the clip."""
-    height, width = frames[0].shape[:2]
+def qwen2vl_plan(settings: VideoSettings, count: int, height: int, width: int) -> tuple[tuple[int, int], Kernel]:
+    """Qwen2-VL: one smart_resize (factor 28, the task's pixel budget) for the clip, torchvision bicubic."""
     size = smart_resize(height, width, PATCH_FACTOR, settings.min_pixels, settings.max_pixels)
-    return resize_all(frames, *size, kernel)
+    return size, partial(_torch_kernel, size)
 
 
-def tarsier2_resize(frames: np.ndarray | list[np.ndarray], settings: VideoSettings) -> np.ndarray:
+def _torch_kernel(size: tuple[int, int], frames: Sequence[np.ndarray], out: np.ndarray) -> np.ndarray:
+    return resize_torch(frames, *size, out=out)
+
+
+def qwen2vl_resize(frames: np.ndarray | list[np.ndarray], settings: VideoSettings) -> np.ndarray:
+    return resize_frames(frames, settings, qwen2vl_plan)
+
+
+def tarsier2_plan(settings: VideoSettings, count: int, height: int, width: int) -> tuple[tuple[int, int], Kernel]:
     """Tarsier2's official inference path (tarsier2 branch, dataset/ + TarsierProcessor), reproduced:
 
     1. pixel budget per frame = min(max_pixels, 128*384*384 // images in the sample), images = 2T because
@@ -117,27 +248,35 @@ def tarsier2_resize(frames: np.ndarray | list[np.ndarray], settings: VideoSettin
     2. Pillow bicubic resize to `smart_resize(factor=1)` within that budget (`resize2pixels`);
     3. Pillow bicubic resize to multiples of 28 (what the Qwen2-VL image processor then does; its own budget,
        3136..12845056 pixels by default, never binds after step 2);
-    4. (`double_frames`, after any cache) every frame twice in a row (`use_multi_images_for_video`), so each
+    4. (`doubled_layout`, after any cache) every frame twice in a row (`use_multi_images_for_video`), so each
        temporal patch holds one frame.
     """
-    max_pixels = min(settings.max_pixels, TARSIER2_PIXELS_PER_SAMPLE // (2 * len(frames)))
+    max_pixels = min(settings.max_pixels, TARSIER2_PIXELS_PER_SAMPLE // (2 * count))
     min_pixels = min(settings.min_pixels, max_pixels)
-    height, width = frames[0].shape[:2]
     budget = smart_resize(height, width, 1, min_pixels, max_pixels)
-    resized = resize_all(frames, *budget, "pil")
     final = smart_resize(*budget, PATCH_FACTOR, QWEN_MIN_PIXELS, QWEN_MAX_PIXELS)
-    return resize_all(resized, *final, "pil")
+    return final, partial(_pil_kernel, budget, final)
+
+
+def _pil_kernel(
+    budget: tuple[int, int], final: tuple[int, int], frames: Sequence[np.ndarray], out: np.ndarray
+) -> np.ndarray:
+    return resize_pil(resize_pil(frames, *budget), *final, out=out)
+
+
+def tarsier2_resize(frames: np.ndarray | list[np.ndarray], settings: VideoSettings) -> np.ndarray:
+    return resize_frames(frames, settings, tarsier2_plan)
 
 
 def double_frames(frames: np.ndarray) -> np.ndarray:
     """Every frame twice in a row (Tarsier2's `use_multi_images_for_video`)."""
-    return np.repeat(frames, 2, axis=0)
+    return lay_out(frames, doubled_layout)
 
 
-# profile -> (resize: the distinct frames, what a frame cache stores; finish: what the model is then shown)
-PROFILE_STEPS: dict[str, tuple[Callable[..., np.ndarray], Callable[[np.ndarray], np.ndarray]]] = {
-    "qwen2vl": (qwen2vl_resize, pad_to_even),
-    "tarsier2": (tarsier2_resize, double_frames),
+# profile -> (plan: how the distinct frames are resized, what a frame cache stores; layout: what the model sees)
+PROFILE_STEPS: dict[str, tuple[Plan, Layout]] = {
+    "qwen2vl": (qwen2vl_plan, even_layout),
+    "tarsier2": (tarsier2_plan, doubled_layout),
 }
 PROFILES = tuple(PROFILE_STEPS)
 
@@ -168,15 +307,17 @@ def load_media_cached(
     """`load_media` (same arguments), and whether the frames came from the cache."""
     if profile not in PROFILE_STEPS:
         raise ValueError(f"unknown preprocessing profile '{profile}' (known: {', '.join(PROFILES)})")
-    resize, finish = PROFILE_STEPS[profile]
+    plan, layout = PROFILE_STEPS[profile]
     chosen = get_backend(backend) if backend is None or isinstance(backend, str) else backend
 
-    def produce() -> np.ndarray:
-        return resize(raw_frames(task_root, media, settings, chosen), settings)
+    def produce(places: Layout) -> np.ndarray:
+        if media.kind == "video":
+            return resize_video(task_root / media.path, settings, media.start, media.end, chosen, plan, places)
+        return resize_frames(raw_frames(task_root, media, settings, chosen), settings, plan, places)
 
     if cache is None or media.kind != "video":
-        return finish(produce()), False
+        return produce(layout), False
     path = task_root / media.path
     check_file(path)
-    frames, hit = cache.fetch(cache.key(path, media, settings, profile, chosen.name), produce)
-    return finish(frames), hit
+    frames, hit = cache.fetch(cache.key(path, media, settings, profile, chosen.name), partial(produce, distinct_layout))
+    return lay_out(frames, layout), hit

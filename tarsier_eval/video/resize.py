@@ -48,6 +48,15 @@ def smart_resize(
     return h_bar, w_bar
 
 
+CHUNK_BYTES = 16 << 20  # float32 source pixels per interpolate call (the transient is ~4x this, plus ~30 MiB)
+MIN_CHUNK_FRAMES = 3  # fewer frames per call cost more than they save (thread sync: 1 frame/call is 2x the CPU)
+
+
+def chunk_frames(height: int, width: int) -> int:
+    """How many (height, width) frames make one resize chunk: CHUNK_BYTES of float32, at least MIN_CHUNK_FRAMES."""
+    return max(MIN_CHUNK_FRAMES, CHUNK_BYTES // (height * width * 3 * 4))
+
+
 def _tensor(array: np.ndarray):
     """A torch view of a uint8 array (a copy only when the array is read-only, which torch cannot wrap)."""
     import torch
@@ -55,41 +64,68 @@ def _tensor(array: np.ndarray):
     return torch.from_numpy(array if array.flags.writeable else array.copy())
 
 
-def resize_torch(frames: np.ndarray | Sequence[np.ndarray], height: int, width: int) -> np.ndarray:
+def _output(count: int, height: int, width: int, out: np.ndarray | None) -> np.ndarray:
+    if out is None:
+        return np.empty((count, height, width, 3), dtype=np.uint8)
+    if out.shape != (count, height, width, 3) or out.dtype != np.uint8:
+        raise ValueError(f"out has shape {out.shape} {out.dtype}, expected {(count, height, width, 3)} uint8")
+    return out
+
+
+def _same_size(frames: np.ndarray | Sequence[np.ndarray], out: np.ndarray | None) -> np.ndarray:
+    if out is None:
+        return frames if isinstance(frames, np.ndarray) else np.stack(frames)
+    result = _output(len(frames), *frames[0].shape[:2], out)
+    for i, frame in enumerate(frames):
+        result[i] = frame
+    return result
+
+
+def resize_torch(
+    frames: np.ndarray | Sequence[np.ndarray], height: int, width: int, out: np.ndarray | None = None
+) -> np.ndarray:
     """(T, H, W, 3) uint8 -> (T, height, width, 3) uint8 with torchvision bicubic + antialias (qwen_vl_utils).
 
     Bit-identical to `torchvision.transforms.functional.resize(video, ..., BICUBIC, antialias=True)` on a uint8
-    (T, 3, H, W) tensor, which converts to float32, interpolates, clamps to [0, 255], rounds and casts back; done
-    here with one contiguous float32 buffer filled straight from the frames (the float kernel is faster on
-    contiguous NCHW than on the channels-last view torchvision gets), in-place clamp and round, and a single
-    cast into the (T, height, width, 3) result. `frames` may be a list of equally sized frames (no stacking).
+    (T, 3, H, W) tensor, which converts to float32, interpolates, clamps to [0, 255], rounds and casts back. Done
+    here a chunk of frames at a time (`chunk_frames`: each frame is interpolated on its own, so chunking changes no
+    value) into the uint8 result (`out` when given): one contiguous float32 buffer per chunk filled straight from
+    the frames (the float kernel is faster on contiguous NCHW than on the channels-last view torchvision gets),
+    in-place clamp and round, one cast into the result. The transient memory is a few chunks of float32, whatever
+    T is. `frames` may be a list of equally sized frames (no stacking).
     """
     import torch
     import torch.nn.functional as F
 
     count = len(frames)
     src_h, src_w = frames[0].shape[:2]
-    if (src_h, src_w) == (height, width):
-        return np.stack(frames) if not isinstance(frames, np.ndarray) else frames
-    buffer = torch.empty((count, 3, src_h, src_w), dtype=torch.float32)
-    if isinstance(frames, np.ndarray):
-        buffer.copy_(_tensor(frames).permute(0, 3, 1, 2))
-    else:
-        for i, frame in enumerate(frames):
-            buffer[i].copy_(_tensor(frame).permute(2, 0, 1))
-    out = F.interpolate(buffer, size=[height, width], mode="bicubic", align_corners=False, antialias=True)
-    del buffer
-    out.clamp_(0, 255).round_()
-    result = torch.empty((count, height, width, 3), dtype=torch.uint8)
-    result.copy_(out.permute(0, 2, 3, 1))
-    return result.numpy()
+    if (src_h, src_w) == (height, width):  # torchvision returns such a video as it is
+        return _same_size(frames, out)
+    result = _output(count, height, width, out)
+    step = chunk_frames(src_h, src_w)
+    buffer = torch.empty((min(step, count), 3, src_h, src_w), dtype=torch.float32)
+    for first in range(0, count, step):
+        chunk = frames[first : first + step]
+        source = buffer[: len(chunk)]
+        if isinstance(chunk, np.ndarray):
+            source.copy_(_tensor(chunk).permute(0, 3, 1, 2))
+        else:
+            for i, frame in enumerate(chunk):
+                source[i].copy_(_tensor(frame).permute(2, 0, 1))
+        resized = F.interpolate(source, size=[height, width], mode="bicubic", align_corners=False, antialias=True)
+        resized.clamp_(0, 255).round_()
+        torch.from_numpy(result[first : first + len(chunk)]).copy_(resized.to(torch.uint8).permute(0, 2, 3, 1))
+    return result
 
 
-def resize_pil(frames: np.ndarray | Sequence[np.ndarray], height: int, width: int) -> np.ndarray:
-    """(T, H, W, 3) uint8 -> (T, height, width, 3) uint8 with Pillow bicubic (Tarsier2, PIL image processor)."""
-    if frames[0].shape[:2] == (height, width):
-        return frames if isinstance(frames, np.ndarray) else np.stack(frames)
-    return np.stack([np.asarray(Image.fromarray(f).resize((width, height), Image.Resampling.BICUBIC)) for f in frames])
-
-
-RESIZERS = {"torch": resize_torch, "pil": resize_pil}
+def resize_pil(
+    frames: np.ndarray | Sequence[np.ndarray], height: int, width: int, out: np.ndarray | None = None
+) -> np.ndarray:
+    """(T, H, W, 3) uint8 -> (T, height, width, 3) uint8 with Pillow bicubic (Tarsier2, PIL image processor),
+    frame by frame into the result (`out` when given)."""
+    if frames[0].shape[:2] == (height, width):  # Pillow copies an image resized to its own size
+        return _same_size(frames, out)
+    result = _output(len(frames), height, width, out)
+    for i, frame in enumerate(frames):
+        result[i] = np.asarray(Image.fromarray(frame).resize((width, height), Image.Resampling.BICUBIC))
+    return result

@@ -11,15 +11,17 @@ import pytest
 
 from tarsier_eval.errors import VideoDecodeError
 from tarsier_eval.video import DecordBackend, PyAVBackend
+from tarsier_eval.video.decode import decode_threads
 from tarsier_eval.video.synthetic import indexed_frames, write_h264_video, write_video
 
 BACKENDS = [
-    PyAVBackend(),
+    PyAVBackend(threads=1),
     PyAVBackend(threads=2),
-    PyAVBackend(skip_nonref=False),
+    PyAVBackend(),
+    PyAVBackend(threads=1, skip_nonref=False),
     DecordBackend(),
 ]
-IDS = ["pyav", "pyav-threads", "pyav-noskip", "decord"]
+IDS = ["pyav", "pyav-threads", "pyav-auto-threads", "pyav-noskip", "decord"]
 
 
 def full_decode(path: Path) -> np.ndarray:
@@ -149,3 +151,132 @@ def test_a_plan_that_misses_frames_falls_back_to_a_plain_decode(videos, monkeypa
 def test_backends_are_picklable_for_dataloader_workers():
     for backend in BACKENDS:
         assert pickle.loads(pickle.dumps(backend)) == backend
+
+
+@pytest.mark.parametrize("backend", BACKENDS, ids=IDS)
+def test_stream_hands_each_distinct_frame_once_with_its_positions(videos, backend):
+    reference = full_decode(videos["h264"])
+    indices = [40, 3, 40, 119, 3, 3]
+    calls: list[tuple[int, list[int]]] = []
+
+    def emit(frame: np.ndarray, positions: list[int]) -> None:
+        matches = [i for i in set(indices) if np.array_equal(frame, reference[i])]
+        assert len(matches) == 1 and positions == [p for p, i in enumerate(indices) if i == matches[0]]
+        calls.append((matches[0], positions))
+
+    with backend.open(videos["h264"]) as reader:
+        reader.stream(indices, emit)
+    assert sorted(index for index, _ in calls) == [3, 40, 119]
+
+
+def test_decode_threads_share_the_cores_among_the_decoding_processes():
+    assert decode_threads(workers=0, cores=8) == 8  # the main process decodes alone
+    assert decode_threads(workers=2, cores=8) == 4
+    assert decode_threads(workers=3, cores=8) == 2
+    assert decode_threads(workers=8, cores=8) == 1  # no spare cores: one thread per clip
+    assert decode_threads(workers=16, cores=8) == 1
+    assert decode_threads(workers=1, cores=64) == 8  # capped: more frame threads add latency, not speed
+
+
+def test_decode_threads_default_to_the_dataloader_workers(monkeypatch, tmp_path):
+    from torch.utils.data import DataLoader
+
+    from tarsier_eval.video import decode
+
+    monkeypatch.setattr(decode, "available_cores", lambda: 6)
+    assert decode_threads() == 6  # not in a worker: this process decodes
+    loader = DataLoader(_Threads(), batch_size=None, num_workers=2, multiprocessing_context="fork")
+    assert list(loader) == [3, 3, 3]
+
+
+class _Threads:
+    def __len__(self) -> int:
+        return 3
+
+    def __getitem__(self, i: int) -> int:
+        return decode_threads()
+
+
+def test_available_cores_are_shared_by_the_ranks_of_a_node(monkeypatch):
+    from tarsier_eval.video.decode import available_cores
+
+    monkeypatch.delenv("LOCAL_WORLD_SIZE", raising=False)
+    alone = available_cores()
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    assert available_cores() == max(1, alone // 2)
+
+
+class _Padded:
+    """A decord NDArray stand-in: rows padded from 3*W to 4*W bytes, read back as 4 'channels' (what decord2
+    returns on some x86_64 CPUs when FFmpeg aligns the RGB rows)."""
+
+    def __init__(self, frames: np.ndarray):
+        rows = np.zeros((*frames.shape[:-2], frames.shape[-2] * 4), dtype=np.uint8)
+        rows[..., : frames.shape[-2] * 3] = frames.reshape(*frames.shape[:-2], -1)
+        self.array = rows.reshape(*frames.shape[:-1], 4)
+        self.shape = self.array.shape
+
+    def asnumpy(self) -> np.ndarray:
+        return self.array
+
+
+def _faulty_decord(monkeypatch, next_frames: bool = True) -> None:
+    """Make decord.VideoReader pad its rows (`next_frames`: also the first frame checked at open)."""
+    import decord
+
+    real = decord.VideoReader
+
+    class PaddedReader(real):
+        def next(self):
+            frame = super().next()
+            return _Padded(frame.asnumpy()) if next_frames else frame
+
+        def get_batch(self, indices):
+            return _Padded(super().get_batch(indices).asnumpy())
+
+    monkeypatch.setattr(decord, "VideoReader", PaddedReader)
+
+
+def test_decord_frames_of_the_wrong_shape_are_decoded_with_pyav_instead(videos, monkeypatch):
+    from tarsier_eval.video.decode import DecoderFallbackWarning, PyAVReader
+
+    _faulty_decord(monkeypatch)
+    path = videos["h264"]
+    reference = full_decode(path)
+    shape = r"64x48 RGB frames as arrays of shape \(48, 64, 4\)"
+    with pytest.warns(DecoderFallbackWarning, match=shape) as info, DecordBackend().open(path) as reader:
+        frames = reader.read([5, 60, 5])
+    assert str(path) in str(info[0].message)
+    assert isinstance(reader, PyAVReader)
+    assert np.array_equal(frames, reference[[5, 60, 5]])
+    with (
+        pytest.raises(VideoDecodeError, match=r"shape \(48, 64, 4\)") as error,
+        DecordBackend(fallback=False).open(path),
+    ):
+        pass
+    assert error.value.file == str(path)
+
+
+def test_decord_batch_of_the_wrong_shape_is_an_error(videos, monkeypatch):
+    _faulty_decord(monkeypatch, next_frames=False)  # the first frame looks right, later batches do not
+    message = r"shape \(2, 48, 64, 4\), expected \(2, 48, 64, 3\)"
+    with pytest.raises(VideoDecodeError, match=message), DecordBackend().open(videos["h264"]) as reader:
+        reader.read([1, 2])
+
+
+def test_decord_on_a_72_pixel_wide_stream_gives_pyav_frames_on_any_cpu(tmp_path):
+    """decord2 returns (H, 72, 4) frames for this width on AVX2 CPUs (AMD EPYC): the backend must notice and fall
+    back; where decord gets it right, no warning. Either way the frames are the full decode's."""
+    import warnings
+
+    from tarsier_eval.video.decode import DecoderFallbackWarning
+
+    path = write_video(tmp_path / "tall.avi", indexed_frames(21, 120, 72), fps=7)
+    reference = full_decode(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with DecordBackend().open(path) as reader:
+            frames = reader.read([0, 10, 20])
+    fallbacks = [w for w in caught if issubclass(w.category, DecoderFallbackWarning)]
+    assert all(str(path) in str(w.message) for w in fallbacks) and len(fallbacks) <= 1
+    assert np.array_equal(frames, reference[[0, 10, 20]])
