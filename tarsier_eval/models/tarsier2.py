@@ -85,6 +85,8 @@ class Qwen2VLPreprocessor:
             kwargs["videos"] = [frames]
         encoded = self.processor(**kwargs)
         payload = {"input_ids": encoded["input_ids"][0]}
+        if "mm_token_type_ids" in encoded:  # which tokens are image/video tokens: M-RoPE needs it (transformers 5)
+            payload["mm_token_type_ids"] = encoded["mm_token_type_ids"][0]
         for key in ("pixel_values", "image_grid_thw", "pixel_values_videos", "video_grid_thw"):
             if key in encoded:
                 payload[key] = encoded[key]
@@ -108,6 +110,11 @@ def for_transfer(tensor: Any, dtype: Any = None) -> Any:
         return tensor.to(dtype)
     shared = torch.empty(tensor.shape, dtype=dtype).share_memory_()
     return shared.copy_(tensor)
+
+
+# Raised when a change to how inputs reach the model changes its outputs; in the run fingerprint, so a run is never
+# continued across one. 2: vision tokens get their 3D M-RoPE positions (mm_token_type_ids; 1 gave them 1D ones).
+BACKEND_REVISION = 2
 
 
 class Tarsier2Backend:
@@ -150,8 +157,8 @@ class Tarsier2Backend:
             self._model = self._load_model()
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "dtype": str(self.dtype).removeprefix("torch."), "device": self.device,
-                "video_as": self.video_as, **self.info}  # fmt: skip
+        return {"name": self.name, "revision": BACKEND_REVISION, "dtype": str(self.dtype).removeprefix("torch."),
+                "device": self.device, "video_as": self.video_as, **self.info}  # fmt: skip
 
     def preprocessor(self, generation: dict[str, Any]) -> Qwen2VLPreprocessor:
         return Qwen2VLPreprocessor(self.processor, self.video_as, self.dtype)
@@ -168,6 +175,12 @@ class Tarsier2Backend:
             ids[row, width - len(tokens) :] = tokens
             mask[row, width - len(tokens) :] = 1
         inputs: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+        if all("mm_token_type_ids" in item.payload for item in batch):
+            types = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, item in enumerate(batch):
+                kinds = item.payload["mm_token_type_ids"]
+                types[row, width - len(kinds) :] = kinds
+            inputs["mm_token_type_ids"] = types
         for key in ("pixel_values", "image_grid_thw", "pixel_values_videos", "video_grid_thw"):
             parts = [item.payload[key] for item in batch if key in item.payload]
             if parts:

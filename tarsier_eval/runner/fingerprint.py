@@ -44,7 +44,12 @@ def task_fingerprint(spec: TaskSpec, loaded: LoadResult, config: RunConfig, vide
 
 def run_fingerprint(config: RunConfig, model: dict[str, Any], tasks: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
-        "model": {"backend": config.model, "args": redact(config.model_args), "fingerprint": model.get("fingerprint")},
+        "model": {
+            "backend": config.model,
+            "args": redact(config.model_args),
+            "fingerprint": model.get("fingerprint"),
+            "revision": model.get("revision"),
+        },
         "limit": config.limit,
         "seed": config.seed,
         "tasks": tasks,
