@@ -109,6 +109,15 @@ class AnnotationFiles:
             else:
                 yield rel, index, record  # type: ignore[misc]
 
+    def keyed(self, ann: AnnotationFile, what: str) -> tuple[str, dict[str, Any]]:
+        """(relative name, the JSON object's entries) of a file holding one object keyed by `what`; any other
+        JSON is one issue for the file and no entries."""
+        rel, data = self.json(ann)
+        if not isinstance(data, dict):
+            self.issue(rel, "", f"expected a JSON object keyed by {what}")
+            return rel, {}
+        return rel, data
+
     def list_items(self, ann: AnnotationFile) -> Iterator[Item]:
         """One Item per record of a JSONL file or a JSON list (anything else: one issue for the file)."""
         if ann.name.endswith(".jsonl"):

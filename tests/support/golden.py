@@ -15,16 +15,18 @@ import hashlib
 import json
 import zlib
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.data.sample import Sample
-from tarsier_eval.judges.base import JudgeOutcome, JudgeParseError, JudgeRequest
+from tarsier_eval.judges.base import JudgeRequest
 from tarsier_eval.registry import all_tasks
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction, TaskScores
 from tests.conftest import FIXTURES, SHARED_BENCHMARKS
+from tests.support.judge_rules import RuleJudge
 from tests.support.judge_server import autodq_rule
 
 GOLDEN = FIXTURES / "golden"
@@ -86,26 +88,15 @@ def _rule(task: str, messages: list[dict[str, Any]]) -> str:
     return "A"
 
 
-class GoldenJudge:
+def _one_in_seven(request: JudgeRequest) -> str | None:
+    return "HTTP 500 after retries" if zlib.crc32(request.key.encode()) % 7 == 0 else None
+
+
+class GoldenJudge(RuleJudge):
     """A deterministic in-process judge; one request in seven fails, as a call that ran out of retries."""
 
-    model = "golden-rule"
-
     def __init__(self, task: str):
-        self.task = task
-
-    def run(self, requests: list[JudgeRequest], desc: str = "judge") -> list[JudgeOutcome]:
-        out = []
-        for req in requests:
-            if zlib.crc32(req.key.encode()) % 7 == 0:
-                out.append(JudgeOutcome(req.key, error="HTTP 500 after retries", attempts=3))
-                continue
-            text = _rule(self.task, req.messages)
-            try:
-                out.append(JudgeOutcome(req.key, req.parse(text) if req.parse else text, text, attempts=1))
-            except JudgeParseError as exc:
-                out.append(JudgeOutcome(req.key, text=text, error=str(exc), attempts=1))
-        return out
+        super().__init__(partial(_rule, task), "golden-rule", fails=_one_in_seven)
 
 
 def snapshot(scores: TaskScores) -> dict[str, Any]:

@@ -265,16 +265,24 @@ FAULT_RULES: dict[str, Callable[[list[dict[str, Any]], int], Fault | None]] = {
 
 
 class RuleJudge:
-    """Replies `rule(messages)`; a blank reply or one the request's parser rejects is a failed request, as the HTTP
-    judge reports it once its parse attempts are spent (the rule is deterministic, so asking again changes nothing)."""
+    """Replies `rule(messages)` (a rule of RULES by name, or any function); a blank reply or one the request's
+    parser rejects is a failed request, as the HTTP judge reports it once its parse attempts are spent (the rule is
+    deterministic, so asking again changes nothing). `fails(request)` may name an error for a request that fails
+    as a call that ran out of retries."""
 
-    def __init__(self, name: str):
-        self.model = f"rule:{name}"
-        self.rule = RULES[name]
+    def __init__(self, rule: str | Callable[[list[dict[str, Any]]], str], model: str | None = None,
+                 fails: Callable[[JudgeRequest], str | None] | None = None):  # fmt: skip
+        self.model = model or (f"rule:{rule}" if isinstance(rule, str) else "rule")
+        self.rule = RULES[rule] if isinstance(rule, str) else rule
+        self.fails = fails
 
     def run(self, requests: list[JudgeRequest], desc: str = "judge") -> list[JudgeOutcome]:
         out = []
         for req in requests:
+            error = self.fails(req) if self.fails else None
+            if error is not None:
+                out.append(JudgeOutcome(req.key, error=error, attempts=3))
+                continue
             text = self.rule(req.messages)
             try:
                 if not text.strip():

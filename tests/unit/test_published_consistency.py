@@ -5,6 +5,7 @@ is one the task's scorer really emits, checked by scoring crafted replies on the
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,12 @@ import yaml
 
 from tarsier_eval.data.load import load_samples
 from tarsier_eval.errors import ConfigError
-from tarsier_eval.judges.base import JudgeOutcome, JudgeParseError, JudgeRequest
 from tarsier_eval.registry import all_tasks
 from tarsier_eval.report.reference import load_reference
 from tarsier_eval.scoring.score import score_task
 from tarsier_eval.scoring.types import Prediction
 from tarsier_eval.task import load_task_file
+from tests.support.judge_rules import RuleJudge
 from tests.support.judge_server import autodq_rule
 
 pytestmark = pytest.mark.slow  # minutes on 2 cores: left out of `make test-fast`
@@ -79,23 +80,6 @@ def _rule(task: str, messages: list[dict[str, Any]]) -> str:
     return "A"  # tomato's LLM parser: exactly a choice letter
 
 
-class RuleJudge:
-    model = "rule"
-
-    def __init__(self, task: str):
-        self.task = task
-
-    def run(self, requests: list[JudgeRequest], desc: str = "judge") -> list[JudgeOutcome]:
-        out = []
-        for req in requests:
-            text = _rule(self.task, req.messages)
-            try:
-                out.append(JudgeOutcome(req.key, req.parse(text) if req.parse else text, text, attempts=1))
-            except JudgeParseError as e:
-                out.append(JudgeOutcome(req.key, text=text, error=str(e), attempts=1))
-        return out
-
-
 def _scores(task: str, shared_benchmarks: Path, judge: RuleJudge | None):
     spec = all_tasks()[task]
     fixture = FIXTURES / task
@@ -113,7 +97,7 @@ def test_scorer_emits_every_mapped_metric(task, shared_benchmarks):
     mapped = [(s, m) for s, metrics in expected_published(task).items() for m in metrics]
     assert mapped, f"{task}: no paper cell maps to it"
     unjudged = _scores(task, shared_benchmarks, None)
-    judged = _scores(task, shared_benchmarks, RuleJudge(task))
+    judged = _scores(task, shared_benchmarks, RuleJudge(partial(_rule, task)))
     for subset, metric in mapped:
         assert metric in unjudged.metrics.get(subset, {}), f"{task}: no {subset}/{metric} without a judge"
         value = judged.metrics.get(subset, {}).get(metric)

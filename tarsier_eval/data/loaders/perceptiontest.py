@@ -44,10 +44,7 @@ class PerceptionTest(Loader):
     def items(self, files: AnnotationFiles) -> Iterator[Item]:
         cuts = self._cuts(files)
         for ann in self.spec.annotations:
-            rel, videos = files.json(ann)
-            if not isinstance(videos, dict):
-                files.issue(rel, "", "expected a JSON object keyed by video id")
-                continue
+            rel, videos = files.keyed(ann, "video id")
             for vid, video in videos.items():
                 questions = video.get("mc_question", []) if isinstance(video, dict) else None
                 if not isinstance(questions, list):

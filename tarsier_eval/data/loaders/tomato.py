@@ -27,10 +27,7 @@ def reasoning_type(file_name: str) -> str:
 class Tomato(Loader):
     def items(self, files: AnnotationFiles) -> Iterator[Item]:
         for ann in self.spec.annotations:
-            rel, records = files.json(ann)
-            if not isinstance(records, dict):
-                files.issue(rel, "", "expected a JSON object keyed by question id")
-                continue
+            rel, records = files.keyed(ann, "question id")
             for key, record in records.items():
                 yield Item(rel, pointer(key), record, {"rtype": reasoning_type(ann.name), "key": str(key)})
 
