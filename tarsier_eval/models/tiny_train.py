@@ -30,12 +30,12 @@ from tarsier_eval.video.synthetic import DIRECTIONS
 
 SEED = 0
 CLIPS = 256
-STEPS = 300
+STEPS = 450
 EARLY_STEP = 100
 BATCH = 16
 LEARNING_RATE = 5e-3
 WARMUP = 20
-LANGUAGE_PROBE_WEIGHT = 1.0
+LANGUAGE_PROBE_WEIGHT = 2.0
 THREADS = 2
 SIZE = 112
 TRAIN_SQUARES = (12, 14, 16, 18, 22, 24, 26, 28)  # the demo's square is 20 pixels: no training clip is a demo clip
