@@ -30,7 +30,7 @@ from tarsier_eval.video.synthetic import DIRECTIONS
 
 SEED = 0
 CLIPS = 256
-STEPS = 450
+STEPS = 520
 EARLY_STEP = 100
 BATCH = 16
 LEARNING_RATE = 5e-3
