@@ -40,12 +40,15 @@ def meaning(accuracy: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Extra arguments go to `tarsier-eval run` (e.g. `--workers 0`, `--output DIR`)."""
     from tarsier_eval.cli import main as cli_main
 
+    args = list(sys.argv[1:] if argv is None else argv)
     print(prepare_checkpoint(), flush=True)
     run_id = new_run_id("tiny-qwen2vl-demo")
-    code = cli_main(["run", "--tasks", "demo", "--run-id", run_id, *(argv if argv is not None else sys.argv[1:])])
-    scores = Path("results/runs") / run_id / "scores.json"
+    code = cli_main(["run", "--tasks", "demo", "--run-id", run_id, *args])
+    output = Path(args[args.index("--output") + 1]) if "--output" in args[:-1] else Path("results/runs")
+    scores = output / run_id / "scores.json"
     if code != 0 or not scores.is_file():
         return code or 1
     accuracy = json.loads(scores.read_text())["tasks"]["demo"]["metrics"]["overall"]["accuracy"]
