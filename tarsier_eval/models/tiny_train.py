@@ -37,6 +37,8 @@ LEARNING_RATE = 5e-3
 WARMUP = 20
 LANGUAGE_PROBE_WEIGHT = 2.0
 THREADS = 2
+AVERAGE_FROM = 0.5  # weights averaged (EMA) over the last half of training
+AVERAGE_DECAY = 0.97
 SIZE = 112
 TRAIN_SQUARES = (12, 14, 16, 18, 22, 24, 26, 28)  # the demo's square is 20 pixels: no training clip is a demo clip
 PALETTE = {**COLORS, "orange": (245, 140, 20), "purple": (120, 40, 170), "pink": (250, 150, 190),
@@ -71,9 +73,9 @@ def training_clip(rng: np.random.Generator, index: int) -> Clip:
                 center)  # fmt: skip
 
 
-def training_clips(count: int = CLIPS, seed: int = SEED) -> list[Clip]:
+def training_clips(count: int | None = None, seed: int = SEED) -> list[Clip]:
     rng = np.random.default_rng(seed)
-    return [training_clip(rng, i) for i in range(count)]
+    return [training_clip(rng, i) for i in range(CLIPS if count is None else count)]
 
 
 @dataclass
@@ -187,6 +189,16 @@ def linear_patch_embedding(model: Any) -> None:
                                             weight.view(weight.shape[0], -1))  # fmt: skip
 
 
+def _update_average(average: dict[str, Any], model: Any) -> None:
+    """Exponential moving average of the weights (the saved checkpoint): it smooths the step-to-step swings of the
+    demo accuracy late in training (81-94 % between steps 375 and 450 without it)."""
+    import torch
+
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            average.setdefault(name, param.detach().clone()).lerp_(param.detach(), 1 - AVERAGE_DECAY)
+
+
 def _learning_rate(step: int) -> float:
     """Linear warm-up, then cosine decay to a tenth."""
     if step < WARMUP:
@@ -202,6 +214,7 @@ def train(model: Any, backend: Any, examples: list[Example], on_step: Callable[[
     torch.manual_seed(SEED)
     probes = Probes(model.config.text_config.hidden_size)
     params = [*model.parameters(), *probes.parameters()]
+    average: dict[str, Any] = {}
     linear_patch_embedding(model)
     optimizer = torch.optim.Adam(params, lr=LEARNING_RATE)
     order = np.random.default_rng(SEED)
@@ -216,7 +229,12 @@ def train(model: Any, backend: Any, examples: list[Example], on_step: Callable[[
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
-        on_step(step + 1, float(loss))
+        if step >= AVERAGE_FROM * STEPS:
+            _update_average(average, model)
+        on_step(step + 1, loss.item())
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            param.copy_(average[name])
     del model.model.visual.patch_embed.forward  # back to the module's own forward
     model.eval()
 
