@@ -22,7 +22,7 @@ system-deps:
 	    chromium texlive-latex-base texlive-latex-recommended >/dev/null)
 
 demo: install
-	$(BIN)/tarsier-eval run --tasks demo
+	$(BIN)/python -m tarsier_eval.demo_setup
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -89,7 +89,7 @@ def main() -> None:
                         "checks the script, measures nothing")  # fmt: skip
     args = parser.parse_args()
     if args.smoke:
-        backend = tarsier2(pretrained=str(ensure_tiny_checkpoint()), device="cpu")
+        backend = tarsier2(pretrained=str(ensure_tiny_checkpoint(variant="random")), device="cpu")
     elif torch.cuda.is_available():  # the harness's real preprocess/collate/generate around a random 7B model
         backend = Tarsier2Backend(
             partial(qwen2vl_7b_model, args.attn), build_processor(), dtype=torch.bfloat16, device="cuda"

@@ -30,9 +30,19 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_checkpoint(cache_dir: Path) -> Path:
+    """The random-weight tiny checkpoint (`variant=random`): for tests of the code path, not of what it computes."""
     from tarsier_eval.models.tiny import ensure_tiny_checkpoint
 
-    return ensure_tiny_checkpoint(cache_dir)
+    return ensure_tiny_checkpoint(cache_dir, variant="random")
+
+
+@pytest.fixture(scope="session")
+def trained_checkpoint(cache_dir: Path) -> Path:
+    """The default model's checkpoint, trained once per cache (about a minute on CPU, then reused); tests that run
+    the default model ask for it so that no subprocess trains it on its own."""
+    from tarsier_eval.models.tiny import ensure_tiny_checkpoint
+
+    return ensure_tiny_checkpoint(cache_dir, variant="trained")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -12,16 +12,28 @@ DIRECTIONS = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}
 
 
 def moving_square_frames(
-    direction: str, color: tuple[int, int, int], num_frames: int = 24, size: int = 112, square: int = 20
+    direction: str,
+    color: tuple[int, int, int],
+    num_frames: int = 24,
+    size: int = 112,
+    square: int = 20,
+    background: tuple[int, int, int] = (96, 96, 96),
+    distance: int | None = None,
+    center: tuple[int, int] | None = None,
 ) -> np.ndarray:
-    """A square of `color` crossing a grey canvas in `direction`; (T, H, W, 3) uint8."""
+    """A square of `color` moving `distance` pixels (default: across the canvas) in `direction` on a `background`
+    canvas, its path centred on `center` (the square's top-left corner halfway; default: the canvas centre);
+    (T, H, W, 3) uint8."""
     dx, dy = DIRECTIONS[direction]
-    frames = np.full((num_frames, size, size, 3), 96, dtype=np.uint8)
+    frames = np.empty((num_frames, size, size, 3), dtype=np.uint8)
+    frames[:] = background
     travel = size - square
+    distance = travel if distance is None else distance
+    cx, cy = center or (travel / 2, travel / 2)
     for t in range(num_frames):
         progress = t / max(1, num_frames - 1)
-        x = int(travel / 2 + dx * (progress - 0.5) * travel)
-        y = int(travel / 2 + dy * (progress - 0.5) * travel)
+        x = min(travel, max(0, int(cx + dx * (progress - 0.5) * distance)))
+        y = min(travel, max(0, int(cy + dy * (progress - 0.5) * distance)))
         frames[t, y : y + square, x : x + square] = color
     return frames
 

@@ -108,7 +108,7 @@ def _shrink(key: str):
          r"1 model weight missing from the checkpoint \(model\.language_model\.norm\.weight\); 1 checkpoint weight "
          r"the model has no place for \(language_model\.model\.final_norm\.weight\)"),
         (_shrink("language_model.model.norm.weight"),
-         r"1 weight of the wrong shape \(language_model\.model\.norm\.weight: checkpoint \[16\], model \[32\]\)"),
+         r"1 weight of the wrong shape \(language_model\.model\.norm\.weight: checkpoint \[16\], model \[64\]\)"),
         (_rename("vision_tower.merger.ln_q.bias", "merger.ln_q.bias"),
          r"weight layout: unrecognised \(names under merger\.\)"),
     ],

@@ -62,7 +62,7 @@ def _pids_with(marker: str, rank: str) -> list[int]:
     return pids
 
 
-def test_two_gloo_ranks_match_a_single_process(tmp_path: Path, tiny_checkpoint: Path):
+def test_two_gloo_ranks_match_a_single_process(tmp_path: Path, trained_checkpoint: Path):
     args = ("run", "--tasks", "demo", "--limit", str(LIMIT), "--output", str(tmp_path), "--workers", "0",
             "--gen-kwargs", GEN)  # fmt: skip
     single = run_cli(*args, "--run-id", "w1")
@@ -82,7 +82,7 @@ def test_two_gloo_ranks_match_a_single_process(tmp_path: Path, tiny_checkpoint: 
     assert out.count("== demo: accuracy") == 1  # only rank 0 scores and prints
 
 
-def test_killed_rank_then_resume_on_three_ranks(tmp_path: Path, tiny_checkpoint: Path):
+def test_killed_rank_then_resume_on_three_ranks(tmp_path: Path, trained_checkpoint: Path):
     marker = uuid.uuid4().hex
     run_dir = tmp_path / "k"
     args = ("run", "--tasks", "demo", "--limit", "16", "--output", str(tmp_path), "--run-id", "k", "--workers", "0",
@@ -112,7 +112,7 @@ def test_killed_rank_then_resume_on_three_ranks(tmp_path: Path, tiny_checkpoint:
     assert json.loads((run_dir / "manifest.json").read_text())["world_size"] == 3
 
 
-def test_shard_processes_and_merge(tmp_path: Path, tiny_checkpoint: Path):
+def test_shard_processes_and_merge(tmp_path: Path, trained_checkpoint: Path):
     args = ("run", "--tasks", "demo", "--limit", "6", "--output", str(tmp_path), "--run-id", "s", "--workers", "0",
             "--gen-kwargs", GEN)  # fmt: skip
     for index in range(2):
@@ -126,7 +126,7 @@ def test_shard_processes_and_merge(tmp_path: Path, tiny_checkpoint: Path):
 
 
 def test_two_tasks_on_two_ranks_with_workers_match_a_single_process(
-    tmp_path: Path, tiny_checkpoint: Path, shared_benchmarks: Path
+    tmp_path: Path, trained_checkpoint: Path, shared_benchmarks: Path
 ):
     """Each rank starts the next task's workers (and its plan broadcast) before its last batch of the first."""
     from tarsier_eval.demo import ensure_demo_data

@@ -22,7 +22,7 @@ def _shard_lines(run_dir: Path) -> list[str]:
     ]
 
 
-def test_sigkill_then_resume(tmp_path: Path, tiny_checkpoint: Path):
+def test_sigkill_then_resume(tmp_path: Path, trained_checkpoint: Path):
     run_dir = tmp_path / "killed"
     proc = start_cli(
         "run",

@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.support.cli import run_cli
 
 
-def test_demo_run_writes_the_run_dir(tmp_path: Path, tiny_checkpoint: Path):
+def test_demo_run_writes_the_run_dir(tmp_path: Path, trained_checkpoint: Path):
     out = tmp_path / "runs"
     proc = run_cli("run", "--tasks", "demo", "--output", str(out), "--run-id", "demo1", "--batch-size", "4")
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -28,7 +28,7 @@ def test_demo_run_writes_the_run_dir(tmp_path: Path, tiny_checkpoint: Path):
     assert "== demo: accuracy" in proc.stdout
 
 
-def test_batch_size_does_not_change_answers(tmp_path: Path, tiny_checkpoint: Path):
+def test_batch_size_does_not_change_answers(tmp_path: Path, trained_checkpoint: Path):
     responses = {}
     for batch in ("1", "3"):
         proc = run_cli(
@@ -54,7 +54,7 @@ def test_batch_size_does_not_change_answers(tmp_path: Path, tiny_checkpoint: Pat
     assert responses["1"] == responses["3"]
 
 
-def test_frame_cache_reuses_frames_and_keeps_answers(tmp_path: Path, tiny_checkpoint: Path):
+def test_frame_cache_reuses_frames_and_keeps_answers(tmp_path: Path, trained_checkpoint: Path):
     common = ("run", "--tasks", "demo", "--limit", "6", "--output", str(tmp_path), "--gen-kwargs", "max_new_tokens=6")
     cache = ("--frame-cache", str(tmp_path / "frames"), "--frame-cache-size", "2G")
     responses, reused = {}, {}

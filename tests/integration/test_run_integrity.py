@@ -34,7 +34,7 @@ def demo_root(tmp_path: Path, cache_dir: Path) -> Path:
     return root
 
 
-def test_a_shard_with_other_settings_is_refused_and_merge_names_the_missing_shard(tmp_path, tiny_checkpoint):
+def test_a_shard_with_other_settings_is_refused_and_merge_names_the_missing_shard(tmp_path, trained_checkpoint):
     run_dir = tmp_path / "runs" / "X"
     first = _run(tmp_path, "--run-id", "X", "--shard", "0/2", "--limit", LIMIT)
     assert first.returncode == 0, first.stderr[-2000:]
@@ -60,7 +60,7 @@ def test_a_shard_with_other_settings_is_refused_and_merge_names_the_missing_shar
     assert _manifest(run_dir)["status"] == "complete" and _manifest(run_dir)["missing_shards"] == []
 
 
-def test_allow_changed_accepts_a_named_field_and_records_it(tmp_path, tiny_checkpoint):
+def test_allow_changed_accepts_a_named_field_and_records_it(tmp_path, trained_checkpoint):
     assert _run(tmp_path, "--run-id", "Y", "--shard", "0/2", "--limit", LIMIT).returncode == 0
     wrong = _run(tmp_path, "--run-id", "Y", "--shard", "1/2", "--limit", LIMIT, "--gen-kwargs", "max_new_tokens=2",
                  "--allow-changed", "seed")  # fmt: skip
@@ -76,7 +76,7 @@ def test_allow_changed_accepts_a_named_field_and_records_it(tmp_path, tiny_check
 
 
 def test_resume_refuses_new_settings_and_changed_annotations_and_keeps_the_command(tmp_path, demo_root,
-                                                                                   tiny_checkpoint):  # fmt: skip
+                                                                                   trained_checkpoint):  # fmt: skip
     run_dir = tmp_path / "runs" / "R"
     first = _run(tmp_path, "--run-id", "R", "--limit", LIMIT, "--data-root", str(demo_root))
     assert first.returncode == 0, first.stderr[-2000:]
@@ -101,20 +101,20 @@ def test_resume_refuses_new_settings_and_changed_annotations_and_keeps_the_comma
     assert history[1]["kind"] == "resume" and history[1]["allowed_changes"] == ["tasks.demo.annotations.demo.jsonl"]
 
 
-def test_run_dir_of_an_existing_run_needs_resume(tmp_path, tiny_checkpoint):
+def test_run_dir_of_an_existing_run_needs_resume(tmp_path, trained_checkpoint):
     assert _run(tmp_path, "--run-id", "Z", "--limit", "2").returncode == 0
     again = _run(tmp_path, "--run-id", "Z", "--limit", "2")
     assert again.returncode == 2 and "--resume" in again.stderr
 
 
-def test_secret_model_args_are_redacted_but_generation_settings_are_not(tmp_path, tiny_checkpoint):
+def test_secret_model_args_are_redacted_but_generation_settings_are_not(tmp_path, trained_checkpoint):
     proc = _run(tmp_path, "--run-id", "S", "--limit", "2", "--gen-kwargs", "max_new_tokens=3")
     assert proc.returncode == 0, proc.stderr[-2000:]
     command = _manifest(tmp_path / "runs" / "S")["command"]
     assert "max_new_tokens=3" in command
 
 
-def test_annotation_paths_cannot_leave_the_data_folder(tmp_path, demo_root, tiny_checkpoint):
+def test_annotation_paths_cannot_leave_the_data_folder(tmp_path, demo_root, trained_checkpoint):
     secret = tmp_path / "outside" / "secret.mp4"
     secret.parent.mkdir()
     secret.write_bytes(b"not a video")
