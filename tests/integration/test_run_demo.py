@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
-from tests.support.cli import run_cli
+from tests.support.cli import REPO, cli_env, run_cli
 
 
 def test_demo_run_writes_the_run_dir(tmp_path: Path, trained_checkpoint: Path):
@@ -78,3 +80,17 @@ def test_a_bad_frame_cache_size_is_a_usage_error(tmp_path: Path):
                    "--frame-cache-size", "lots")  # fmt: skip
     assert proc.returncode == 2
     assert "--frame-cache-size: not a size: 'lots'" in proc.stderr
+
+
+def test_make_setup_demo_step_prints_the_accuracy_and_its_meaning(tmp_path: Path, trained_checkpoint: Path):
+    """`make demo` (the last step of `make setup`): reuses the cached checkpoint, runs the demo, explains the number."""
+    out = tmp_path / "runs"
+    proc = subprocess.run([sys.executable, "-m", "tarsier_eval.demo_setup", "--output", str(out), "--workers", "0"],
+                          capture_output=True, text=True, timeout=600, env=cli_env(), cwd=REPO)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "tiny checkpoint reused" in proc.stdout and "training took" in proc.stdout
+    line = next(line for line in proc.stdout.splitlines() if line.startswith("demo accuracy"))
+    assert "on 32 clips (chance 25 %)" in line
+    (run_dir,) = out.iterdir()
+    accuracy = json.loads((run_dir / "scores.json").read_text())["tasks"]["demo"]["metrics"]["overall"]["accuracy"]
+    assert line.startswith(f"demo accuracy {accuracy:.1f} %")
