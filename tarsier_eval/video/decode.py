@@ -154,6 +154,8 @@ class PyAVReader:
         self.rate = Fraction(rate)
         self.fps = float(rate)
         self.time_base = Fraction(stream.time_base)
+        scale = self.time_base * self.rate  # frames per pts tick, exact
+        self._scale_num, self._scale_den = scale.numerator, scale.denominator
         pts = self._packet_pts(container)
         # the first presentation time, not `start_time`: AVI with B-frames declares 0 but its frames start at 1
         self.start = min((t for t, _ in pts if t is not None), default=stream.start_time or 0)
@@ -162,7 +164,11 @@ class PyAVReader:
         self._reformatter = VideoReformatter()
 
     def _to_index(self, pts: int) -> int:
-        return round((pts - self.start) * self.time_base * self.rate)
+        """The frame index of `pts`: round((pts - start) * time_base * rate), half to even, in exact integer
+        arithmetic (Fraction arithmetic here cost ~8 % of a short clip's decode)."""
+        whole, rest = divmod((pts - self.start) * self._scale_num, self._scale_den)
+        twice = 2 * rest
+        return whole + (twice > self._scale_den or (twice == self._scale_den and whole % 2 == 1))
 
     def _packet_pts(self, container: av.container.InputContainer) -> list[tuple[int | None, bool]]:
         """(pts, keyframe) of every packet in decode order (demuxing without decoding is cheap)."""

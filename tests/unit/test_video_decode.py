@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import random
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -11,7 +13,7 @@ import pytest
 
 from tarsier_eval.errors import VideoDecodeError
 from tarsier_eval.video import DecordBackend, PyAVBackend
-from tarsier_eval.video.decode import decode_threads
+from tarsier_eval.video.decode import PyAVReader, decode_threads
 from tarsier_eval.video.synthetic import indexed_frames, write_h264_video, write_video
 
 BACKENDS = [
@@ -280,3 +282,17 @@ def test_decord_on_a_72_pixel_wide_stream_gives_pyav_frames_on_any_cpu(tmp_path)
     fallbacks = [w for w in caught if issubclass(w.category, DecoderFallbackWarning)]
     assert all(str(path) in str(w.message) for w in fallbacks) and len(fallbacks) <= 1
     assert np.array_equal(frames, reference[[0, 10, 20]])
+
+
+def test_frame_index_of_a_timestamp_rounds_exactly_half_to_even():
+    """`PyAVReader._to_index` (integer arithmetic) equals round((pts - start) * time_base * rate) in Fractions."""
+    reader = PyAVReader.__new__(PyAVReader)
+    rng = random.Random(0)
+    cases = [(Fraction(1, 2), 0, pts) for pts in range(-5, 6)]  # exact halves, both signs
+    for _ in range(20_000):
+        time_base = Fraction(1, rng.choice([25, 1000, 12_800, 15_360, 30_000, 90_000]))
+        rate = Fraction(rng.choice([8, 25, 30, 24_000, 30_000, 60_000]), rng.choice([1, 1000, 1001]))
+        cases.append((time_base * rate, rng.randint(-5000, 5000), rng.randint(-10_000, 10**7)))
+    for scale, start, pts in cases:
+        reader.start, reader._scale_num, reader._scale_den = start, scale.numerator, scale.denominator
+        assert reader._to_index(pts) == round((pts - start) * scale), (scale, start, pts)
