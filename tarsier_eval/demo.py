@@ -7,15 +7,12 @@ The tiny model's training clips (tarsier_eval/models/tiny_train.py) are of the s
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from tarsier_eval.models.tiny import cache_root
+from tarsier_eval.models.tiny import build_atomically, cache_root
 from tarsier_eval.video.synthetic import DIRECTIONS, moving_square_frames, write_video
 
 DEMO_VERSION = "v2"  # v2: options in a fixed order (left, right, up, down)
@@ -69,17 +66,6 @@ def write_clips(root: Path, clips: list[Clip]) -> Path:
 
 def ensure_demo_data(root: Path | None = None) -> Path:
     """The demo data root (holding `demo/demo.jsonl` and the videos), built atomically if absent."""
-    target = (root or cache_root()) / f"demo-data-{DEMO_VERSION}"
-    if (target / "demo" / "demo.jsonl").is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix="demo-data.", dir=target.parent))
-    try:
-        write_clips(staging, demo_clips())
-        os.replace(staging, target)
-    except OSError:
-        if not (target / "demo" / "demo.jsonl").is_file():
-            raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return build_atomically(
+        (root or cache_root()) / f"demo-data-{DEMO_VERSION}", lambda out: write_clips(out, demo_clips())
+    )

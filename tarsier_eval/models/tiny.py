@@ -110,7 +110,7 @@ def build_model(seed: int = 0):
     return model
 
 
-def _build_atomically(target: Path, build: Callable[[Path], None]) -> Path:
+def build_atomically(target: Path, build: Callable[[Path], None]) -> Path:
     """Run `build(staging)` and move the result to `target`: a killed build leaves nothing half-written."""
     if target.is_dir():
         return target
@@ -152,8 +152,8 @@ def ensure_tiny_checkpoint(root: Path | None = None, variant: str = "trained") -
     if variant not in VARIANTS:
         raise UsageError(f"tiny-qwen2vl: variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
     if variant == "random":
-        return _build_atomically((root or cache_root()) / f"tiny-qwen2vl-{TINY_VERSION}-random", _save_random)
-    return _build_atomically(training_dir(root), _train) / variant
+        return build_atomically((root or cache_root()) / f"tiny-qwen2vl-{TINY_VERSION}-random", _save_random)
+    return build_atomically(training_dir(root), _train) / variant
 
 
 @MODELS.register("tiny-qwen2vl")
