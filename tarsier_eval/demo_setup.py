@@ -22,7 +22,7 @@ def prepare_checkpoint() -> str:
     took = time.perf_counter() - started
     info = json.loads((training_dir() / "training.json").read_text())
     if built:
-        return f"extra set-up time: {took:.0f} s to train the tiny checkpoint ({info['steps']} steps on CPU)"
+        return f"extra set-up time: {took:.0f} s to train the tiny checkpoint ({info['steps_run']} steps on CPU)"
     return f"tiny checkpoint reused from {training_dir()} (training took {info['wall_seconds']:.0f} s when built)"
 
 

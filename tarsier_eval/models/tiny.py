@@ -23,7 +23,7 @@ from pathlib import Path
 from tarsier_eval.errors import UsageError
 from tarsier_eval.registry import MODELS
 
-TINY_VERSION = "v2"  # v2: trained and early variants; a larger model
+TINY_VERSION = "v3"  # v2: trained and early variants, a larger model; v3: embedding rows trained as `UsedRows`
 VARIANTS = ("trained", "early", "random")
 QWEN2_SPECIAL_TOKENS = [
     "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>",
