@@ -9,7 +9,7 @@ import pytest
 from tarsier_eval.demo import demo_clips
 from tarsier_eval.errors import UsageError
 from tarsier_eval.models.tiny import ensure_tiny_checkpoint
-from tarsier_eval.models.tiny_train import CLIPS, SIZE, training_clips
+from tarsier_eval.models.tiny_train import CLIPS, SIZE, VALIDATION_CLIPS, training_clips
 from tarsier_eval.video.synthetic import DIRECTIONS
 
 
@@ -19,8 +19,9 @@ def _drawing(clip) -> tuple:
 
 
 def test_training_clips_exclude_the_demo_clips():
-    train, demo = training_clips(), demo_clips()
-    assert len(train) == CLIPS and len({c.clip_id for c in train}) == CLIPS
+    train, demo = training_clips(CLIPS + VALIDATION_CLIPS), demo_clips()  # the held-out clips too
+    assert len({c.clip_id for c in train}) == CLIPS + VALIDATION_CLIPS
+    assert training_clips()[:CLIPS] == train[:CLIPS] and len(training_clips()) == CLIPS
     assert not {_drawing(c) for c in train} & {_drawing(c) for c in demo}
     assert {c.square for c in demo} == {20} and 20 not in {c.square for c in train}
 
