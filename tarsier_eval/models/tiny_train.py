@@ -249,8 +249,8 @@ def linear_patch_embedding(model: Any) -> None:
 
 
 def _update_average(average: dict[str, Any], weights: dict[str, Any]) -> None:
-    """Exponential moving average of the weights (the saved checkpoint): it smooths the step-to-step swings of the
-    demo accuracy late in training (81-94 % between steps 375 and 450 without it)."""
+    """Exponential moving average of the weights (what is saved): it smooths the step-to-step swings of the demo
+    accuracy late in training (81-94 % between nearby steps without it, in an earlier version of this training)."""
     import torch
 
     with torch.no_grad():
@@ -292,11 +292,22 @@ def _load(weights: dict[str, Any], values: dict[str, Any], rows: UsedRows) -> No
     rows.copy_to_embedding()
 
 
+@dataclass
+class Outcome:
+    """What training did: the held-out accuracy of the weight average at each step checked, the step whose average
+    was kept (the best; the later one on a tie) and how many steps ran."""
+
+    checked: dict[int, float]
+    kept_step: int
+    steps_run: int
+
+
 def train(model: Any, backend: Any, examples: list[Example], validation: list[Example],
-          on_step: Callable[[int, float], None]) -> dict[int, float]:  # fmt: skip
-    """`STEPS` Adam steps on seeded batches of `examples`; `on_step(step, loss)` after each. Leaves in the model the
-    weight average (EMA over the second half) that answers most `validation` examples, of those taken every
-    `VALIDATE_EVERY` steps; returns the validation accuracy at each step checked."""
+          on_step: Callable[[int, float], None], on_early: Callable[[], None]) -> Outcome:  # fmt: skip
+    """At most `STEPS` Adam steps on seeded batches of `examples`; `on_step(step, loss)` after each, `on_early()` at
+    `EARLY_STEP` with that step's weights in the model. From `AVERAGE_FROM` on, the weight average is checked on
+    `validation` every `VALIDATE_EVERY` steps; the best one is left in the model, and training stops once it
+    answers `TARGET_ACCURACY` of them."""
     import torch
 
     torch.manual_seed(SEED)
@@ -305,7 +316,7 @@ def train(model: Any, backend: Any, examples: list[Example], validation: list[Ex
     weights = {name: p for name, p in model.named_parameters() if p.requires_grad} | rows.weights()
     params = [*weights.values(), *probes.parameters()]
     average: dict[str, Any] = {}
-    best: tuple[float, dict[str, Any]] = (-1.0, {})
+    best: tuple[float, int, dict[str, Any]] = (-1.0, 0, {})
     checked: dict[int, float] = {}
     linear_patch_embedding(model)
     optimizer = torch.optim.Adam(params, lr=LEARNING_RATE)
@@ -321,7 +332,9 @@ def train(model: Any, backend: Any, examples: list[Example], validation: list[Ex
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
-        rows.copy_to_embedding()
+        if step + 1 == EARLY_STEP:
+            rows.copy_to_embedding()
+            on_early()
         if step >= AVERAGE_FROM:
             _update_average(average, weights)
             if (step + 1) % VALIDATE_EVERY == 0 or step + 1 == STEPS:
@@ -329,16 +342,16 @@ def train(model: Any, backend: Any, examples: list[Example], validation: list[Ex
                 _load(weights, average, rows)
                 checked[step + 1] = answer_accuracy(model, backend, rows, validation)
                 if checked[step + 1] >= best[0]:
-                    best = (checked[step + 1], {name: v.clone() for name, v in average.items()})
+                    best = (checked[step + 1], step + 1, {name: v.clone() for name, v in average.items()})
                 _load(weights, current, rows)
         on_step(step + 1, loss.item())
         if best[0] >= TARGET_ACCURACY:
             break
-    _load(weights, best[1], rows)
+    _load(weights, best[2], rows)
     rows.restore()
     del model.model.visual.patch_embed.forward  # back to the module's own forward
     model.eval()
-    return checked
+    return Outcome(checked, best[1], step + 1)
 
 
 def train_checkpoints(model: Any, processor: Any, out: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -363,13 +376,14 @@ def train_checkpoints(model: Any, processor: Any, out: Path, log: Callable[[str]
             losses.append(loss)
             if step % 50 == 0:
                 log(f"  step {step}/{STEPS}: loss {sum(losses[-50:]) / len(losses[-50:]):.3f}")
-            if step == EARLY_STEP:
-                model.save_pretrained(out / "early")
-                processor.save_pretrained(out / "early")
 
-        checked = train(model, backend, examples, validation, on_step)
-        chosen = max(checked, key=lambda step: (checked[step], step))
-        log(f"  saved the weight average of step {chosen}: {checked[chosen]:.0%} of {len(validation)} held-out clips")
+        def on_early() -> None:
+            model.save_pretrained(out / "early")
+            processor.save_pretrained(out / "early")
+
+        outcome = train(model, backend, examples, validation, on_step, on_early)
+        kept = outcome.checked[outcome.kept_step]
+        log(f"  saved the weight average of step {outcome.kept_step}: {kept:.0%} of {len(validation)} held-out clips")
         model.save_pretrained(out / "trained")
         processor.save_pretrained(out / "trained")
     finally:
@@ -378,5 +392,5 @@ def train_checkpoints(model: Any, processor: Any, out: Path, log: Callable[[str]
             "sampled_rows": SAMPLED_ROWS, "threads": THREADS, "prepare_seconds": round(prepared_s, 1),
             "wall_seconds": round(time.perf_counter() - started, 1),
             "cpu_seconds": round(time.process_time() - cpu_started, 1),
-            "steps_run": len(losses), "final_loss": round(sum(losses[-20:]) / 20, 4), "validation_accuracy": checked,
-            "saved_step": chosen}  # fmt: skip
+            "steps_run": outcome.steps_run, "final_loss": round(sum(losses[-20:]) / 20, 4),
+            "validation_accuracy": outcome.checked, "saved_step": outcome.kept_step}  # fmt: skip
